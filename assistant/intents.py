@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -31,8 +31,8 @@ SECTION_INTENTS = ("read_section", "goto_section")
 
 # Whole-utterance command matching: at or above ACCEPT is taken, between
 # CONFIRM and ACCEPT is asked back ("did you mean ...?").
-ACCEPT = 80.0
-CONFIRM = 68.0
+ACCEPT = 75.0
+CONFIRM = 65.0
 # Step intents (content answers) may be embedded in a longer answer.
 STEP_ACCEPT = 78.0
 
@@ -87,7 +87,8 @@ def _ratio_scores(query: str, choices: Sequence[str]) -> np.ndarray:
 class ExampleIndex:
     """Example phrases grouped by intent; best score per intent."""
 
-    def __init__(self, examples: dict[str, list[str]]) -> None:
+    def __init__(self, examples: dict[str, list[str]],
+                 strip: Callable[[str], str] | None = None) -> None:
         self.intents = list(examples)
         self.phrases: list[str] = []
         owners: list[int] = []
@@ -96,12 +97,32 @@ class ExampleIndex:
                 self.phrases.append(phrase)
                 owners.append(i)
         self._owners = np.array(owners, dtype=np.int64)
+        self._strip = strip
+        self._stripped = [strip(p) for p in self.phrases] if strip else []
+        self._lengths = np.array([max(1, len(p.split())) for p in self._stripped])
+        self.word_counts = np.array([max(1, len(p.split())) for p in self.phrases])
+
+    def scores(self, query: str) -> np.ndarray:
+        """Whole-utterance similarity to every phrase; also compared with
+        light words removed on both sides (when anything is left)."""
+        scores = _ratio_scores(query, self.phrases)
+        if self._strip is not None:
+            q = self._strip(query)
+            if q:
+                empty = np.array([not p for p in self._stripped])
+                light = _ratio_scores(q, self._stripped)
+                # An example's words inside a longer utterance count, less
+                # the more the utterance says beyond them.
+                inside = process.cdist([q], self._stripped, scorer=fuzz.token_set_ratio)[0]
+                inside = inside * np.minimum(1.0, self._lengths / len(q.split())) ** 0.25 * 0.9
+                scores = np.maximum(scores, np.where(empty, 0, np.maximum(light, inside)))
+        return scores
 
     def ranked(self, query: str, scores: np.ndarray | None = None) -> list[tuple[str, float]]:
         if not self.phrases or not query:
             return []
         if scores is None:
-            scores = _ratio_scores(query, self.phrases)
+            scores = self.scores(query)
         best = np.zeros(len(self.intents))
         np.maximum.at(best, self._owners, scores)
         order = np.argsort(-best, kind="stable")
@@ -154,8 +175,10 @@ class IntentMatcher:
     """Global commands plus per-step intents, one matcher for all."""
 
     def __init__(self, commands: dict[str, list[str]], fillers: Iterable[str],
-                 section_aliases: dict[str, list[str]]) -> None:
+                 section_aliases: dict[str, list[str]], stopwords: Iterable[str] = ()) -> None:
         self.normalise = Normaliser(fillers)
+        light = {w.lower() for w in stopwords}
+        self.strip = lambda text: " ".join(w for w in text.split() if w not in light)
         self.sections = SectionFinder(section_aliases)
         plain: dict[str, list[str]] = {}
         slotted: dict[str, list[str]] = {}
@@ -163,8 +186,8 @@ class IntentMatcher:
             for p in phrases:
                 p = self.normalise(p.replace(SLOT, _SLOT_TOKEN))
                 (slotted if _SLOT_TOKEN in p else plain).setdefault(name, []).append(p)
-        self.commands = ExampleIndex(plain)
-        self.slotted = ExampleIndex(slotted)
+        self.commands = ExampleIndex(plain, self.strip)
+        self.slotted = ExampleIndex(slotted, self.strip)
         self.generic = {k: plain.get(k, []) for k in ("yes", "no", "unsure")}
         self._step_cache: dict[int, ExampleIndex] = {}
 
@@ -207,15 +230,16 @@ class IntentMatcher:
         if index is None:
             full = {n: [self.normalise(e) for e in (ex or self.generic.get(n, []))]
                     for n, ex in intents.items()}
-            index = self._step_cache[key] = ExampleIndex(full)
+            index = self._step_cache[key] = ExampleIndex(full, self.strip)
         if not index.phrases:
             return Match(NONE, 0.0)
-        whole = _ratio_scores(q, index.phrases)
+        whole = index.scores(q)
+        # Containment counts when the answer holds the example ("yes i think
+        # it was a misunderstanding"), not when the example holds a short
+        # answer (a bare "no" inside "no one in particular").
         loose = process.cdist([q], index.phrases, scorer=fuzz.token_set_ratio)[0]
-        # Containment counts, but a little less than a whole-utterance match,
-        # and only for multi-word examples (a lone "no" inside "i know" is noise).
-        multi = np.array([(" " in p) for p in index.phrases])
-        scores = np.maximum(whole, np.where(multi, loose * 0.95, 0))
+        cover = np.minimum(1.0, len(q.split()) / index.word_counts)
+        scores = np.maximum(whole, loose * cover * 0.95)
         ranked = index.ranked(q, scores)
         best, score = ranked[0]
         if score < STEP_ACCEPT:
@@ -238,7 +262,8 @@ def load_matcher(section_aliases: dict[str, list[str]], path: Path | None = None
     missing = [c for c in COMMANDS if c not in commands]
     if missing:
         raise ContentError(f"{path}: key 'intents': missing {', '.join(missing)}")
-    fillers = data.get("normalise", {}).get("fillers", [])
-    if not isinstance(fillers, list):
-        raise ContentError(f"{path}: key 'normalise.fillers' must be a list of strings")
-    return IntentMatcher(commands, fillers, section_aliases)
+    norm = data.get("normalise", {})
+    for key in ("fillers", "stopwords"):
+        if not isinstance(norm.get(key, []), list):
+            raise ContentError(f"{path}: key 'normalise.{key}' must be a list of strings")
+    return IntentMatcher(commands, norm.get("fillers", []), section_aliases, norm.get("stopwords", []))

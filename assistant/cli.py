@@ -1,0 +1,261 @@
+"""`reflect`: the command line. Thin: it wires content, store and drivers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from assistant import __version__
+from assistant.content_files import ContentError
+from assistant.intents import ACCEPT, NONE
+from assistant.store import Store, StoreError
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_FILE, EXIT_NO_AUDIO = 0, 1, 2, 3
+
+
+def _voice_cli():
+    """The voice adapters, imported only when needed (text mode stays light)."""
+    try:
+        from assistant import voice_cli
+    except ImportError:  # pragma: no cover - only while voice is being built
+        return None
+    return voice_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="reflect",
+        description="Reflect: a voice-guided reflection on the article 'Trust in Relationships' "
+                    "by Sarah M. Runs offline. With no subcommand it starts a spoken session.",
+    )
+    p.add_argument("--version", action="version", version=f"reflect {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS,
+                        help="where progress and journal are kept (default: $REFLECT_HOME or "
+                             "~/.local/share/reflect)")
+    p.add_argument("--data-dir", metavar="DIR", type=Path, default=None,
+                   help="where progress and journal are kept (default: $REFLECT_HOME or "
+                        "~/.local/share/reflect)")
+    p.add_argument("--text", action="store_true",
+                   help="type instead of speaking: read answers from standard input, print replies")
+    p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
+    vc = _voice_cli()
+    if vc is not None:
+        vc.add_voice_options(p)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("sections", parents=[common], help="list the article's sections and their reflection prompts")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    n = sub.add_parser("nlu", parents=[common], help="show how an utterance is understood (intent, section, safety)")
+    n.add_argument("utterance", nargs="?", help="text to understand; without it, one per line from stdin")
+    n.add_argument("--json", action="store_true", help="one JSON object per utterance")
+    n.add_argument("--eval", metavar="FILE", type=Path,
+                   help="evaluate a TSV file (columns intent, section, text[, step]): "
+                        "per-intent precision and recall")
+
+    st = sub.add_parser("status", parents=[common], help="where the reflection stands")
+    st.add_argument("--json", action="store_true")
+
+    j = sub.add_parser("journal", parents=[common], help="show, export or delete your journal")
+    j.add_argument("--json", action="store_true", help="print as JSON")
+    j.add_argument("--export", metavar="FILE.md", type=Path, help="write the journal as Markdown")
+    j.add_argument("--delete", action="store_true", help="delete the journal (asks to confirm)")
+    j.add_argument("--yes", action="store_true", help="with --delete: do not ask")
+
+    if vc is not None:
+        vc.register(sub)
+    p.set_defaults(common_parser=common)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ContentError as e:
+        print(f"reflect: {e}", file=sys.stderr)
+        return EXIT_BAD_FILE
+    except StoreError as e:
+        print(f"reflect: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("\nreflect: stopped. Your place is saved.", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "sections":
+        return cmd_sections(args)
+    if cmd == "nlu":
+        return cmd_nlu(args)
+    if cmd == "status":
+        return cmd_status(args)
+    if cmd == "journal":
+        return cmd_journal(args)
+    if cmd is not None:
+        return args.func(args)
+    return cmd_session(args)
+
+
+# ------------------------------------------------------------------ session
+def cmd_session(args: argparse.Namespace) -> int:
+    from assistant.session import load_content, new_engine
+
+    content = load_content()
+    store = Store(args.data_dir)
+    progress = store.load_progress()
+    store.load_journal()  # repairs a damaged journal up front, with a notice
+    for notice in store.notices:
+        print(f"reflect: {notice}", file=sys.stderr)
+    engine = new_engine(content, progress, seed=args.seed)
+    if args.text:
+        from assistant.textmode import run_text
+        return run_text(engine, store)
+    vc = _voice_cli()
+    if vc is None:
+        print("reflect: voice is not available in this build; use --text.", file=sys.stderr)
+        return EXIT_NO_AUDIO
+    return vc.run_voice(args, engine, store)
+
+
+# ----------------------------------------------------------------- sections
+def cmd_sections(args: argparse.Namespace) -> int:
+    from assistant.reflections import load_scripts
+
+    script = load_scripts()
+    rows = [{"id": s.id, "title": s.title, "prompts": s.prompt_count,
+             "sentences": len(s.sentences), "perspectives": list(s.perspectives),
+             "aliases": s.aliases} for s in script.sections]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        print(f"{script.article.title}, by {script.article.author}")
+        for i, r in enumerate(rows):
+            print(f"{i:2d}. {r['title']:<40} {r['prompts']} prompt(s), {r['sentences']} sentences")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- nlu
+def _understand(content, text: str) -> dict:
+    match = content.matcher.match(text)
+    result = match.as_dict()
+    if match.score < ACCEPT and match.intent != NONE:
+        result["intent"] = NONE  # below acceptance the engine would ask back
+        result["section"] = None
+    result["safety"] = content.safety.check(text) is not None
+    return result
+
+
+def cmd_nlu(args: argparse.Namespace) -> int:
+    from assistant.session import load_content
+
+    content = load_content()
+    if args.eval:
+        from assistant.nlu_eval import evaluate, format_report
+
+        report = evaluate(content, args.eval)
+        print(json.dumps(report, indent=1) if args.json else format_report(report))
+        return EXIT_OK
+    if args.utterance is not None:
+        result = _understand(content, args.utterance)
+        print(json.dumps(result) if args.json else _describe(result))
+        return EXIT_OK
+    count, started = 0, time.perf_counter()
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        result = _understand(content, text)
+        print(json.dumps(result) if args.json else f"{text!r}: {_describe(result)}")
+        count += 1
+    if count:
+        ms = (time.perf_counter() - started) * 1000 / count
+        print(f"reflect: {count} utterances, {ms:.3f} ms each", file=sys.stderr)
+    return EXIT_OK
+
+
+def _describe(r: dict) -> str:
+    extra = f" (section: {r['section']})" if r["section"] else ""
+    safety = " [SAFETY]" if r["safety"] else ""
+    return f"{r['intent']} {r['score']:.0f}{extra}{safety}"
+
+
+# ------------------------------------------------------------------- status
+def cmd_status(args: argparse.Namespace) -> int:
+    store = Store(args.data_dir)
+    progress = store.load_progress()
+    for notice in store.notices:
+        print(f"reflect: {notice}", file=sys.stderr)
+    journal = store.load_journal()
+    data = {"section": progress.section if progress else None,
+            "step": progress.step if progress else None,
+            "sentence": progress.sentence if progress else 0,
+            "reading": progress.reading if progress else False,
+            "paused": progress.paused if progress else False,
+            "perspective": (progress.perspective or None) if progress else None,
+            "finished": progress.finished if progress else False,
+            "journal_entries": len(journal),
+            "data_dir": str(store.dir)}
+    if args.json:
+        print(json.dumps(data))
+    elif progress is None:
+        print("No reflection started yet. Run `reflect` (or `reflect --text`) to begin.")
+    else:
+        from assistant.reflections import load_scripts
+        try:
+            title = load_scripts().by_id(progress.section).title
+        except KeyError:
+            title = progress.section
+        state = "on a break" if progress.paused else "in progress"
+        print(f"At '{title}', step '{progress.step}' ({state}); {len(journal)} journal entries.")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ journal
+def cmd_journal(args: argparse.Namespace) -> int:
+    store = Store(args.data_dir)
+    if args.delete:
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("reflect: add --yes to delete the journal without a question.", file=sys.stderr)
+                return EXIT_ERROR
+            answer = input("Delete your whole journal? This cannot be undone. [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Kept.")
+                return EXIT_OK
+        n = store.delete_journal()
+        print("Journal deleted." if n else "There was no journal to delete.")
+        return EXIT_OK
+    entries = store.load_journal()
+    for notice in store.notices:
+        print(f"reflect: {notice}", file=sys.stderr)
+    if args.export:
+        _export_markdown(entries, args.export)
+        print(f"Wrote {len(entries)} entries to {args.export}")
+        return EXIT_OK
+    if args.json:
+        from dataclasses import asdict
+        print(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if not entries:
+        print("Your journal is empty.")
+    for e in entries:
+        print(f"[{e.time}] {e.section}\n  Q: {e.prompt}\n  A: {e.answer}\n")
+    return EXIT_OK
+
+
+def _export_markdown(entries, path: Path) -> None:
+    import os
+    lines = ["# My reflection journal", "", "On \"Trust in Relationships\" by Sarah M.", ""]
+    for e in entries:
+        lines += [f"## {e.time} — {e.section}", "", f"**{e.prompt}**", "", e.answer, ""]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))

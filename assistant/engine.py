@@ -1,0 +1,596 @@
+"""The dialog engine: a pure state machine from events to actions.
+
+It knows nothing of audio, files or clocks. Text mode, voice mode and tests
+drive it through `Engine.handle(event)`; see assistant/events.py for the
+driver protocol.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import Callable
+
+from assistant.article import speakable
+from assistant.events import (
+    Action, AdjustRate, DeleteJournal, DeviceLost, Event, Heard, Interrupted,
+    JournalEntry, Listen, PlaybackFinished, Progress, Quit, Save, Say, Silence, Started,
+)
+from assistant.intents import ACCEPT, CONFIRM, NONE, IntentMatcher, Match
+from assistant.phrases import Phrases
+from assistant.reflections import Script, SectionScript, Step
+from assistant.safety import SafetyNet
+
+# Modes the engine can be in (not persisted except through Progress flags).
+STEP, READING, READING_STOPPED, PAUSED, WELCOME_BACK, CONFIRM_INTENT = (
+    "step", "reading", "reading_stopped", "paused", "welcome_back", "confirm")
+CONFIRM_DELETE, HEAVY_OFFER, FINISHED, CHOOSING = (
+    "confirm_delete", "heavy_offer", "finished", "choosing")
+
+ANSWERS = ("yes", "no", "unsure")
+# Commands that a plain answer must not be mistaken for at an open prompt
+# unless the match is strong.
+_PAUSE_LIKE = ("pause", "stop_reading")
+
+
+class Engine:
+    def __init__(self, script: Script, matcher: IntentMatcher, safety: SafetyNet,
+                 phrases: Phrases, progress: Progress | None = None,
+                 rng: random.Random | None = None) -> None:
+        self.script = script
+        self.matcher = matcher
+        self.safety = safety
+        self.phrases = phrases
+        self.rng = rng or random.Random(0)
+        self._resumed = progress is not None and bool(progress.section)
+        self.p = progress or Progress()
+        if not self.p.section or self.p.section not in {s.id for s in script.sections}:
+            first = script.sections[0]
+            self.p = replace(self.p, section=first.id, step=first.start, sentence=0, reading=False)
+        if self.p.step not in self.section.steps:
+            self.p.step = self.section.start
+        self.mode = STEP
+        self.misses = 0
+        self.silences = 0
+        self.last_prompt: str = ""
+        self.history: list[tuple[str, str]] = []
+        self.pending: Match | None = None
+        self._return_to: tuple[str, str] | None = None
+        self._saved: Progress | None = None
+        self._heavy_next = "end"
+        self._mode_before_confirm = STEP
+
+    # ------------------------------------------------------------ helpers
+    @property
+    def section(self) -> SectionScript:
+        return self.script.by_id(self.p.section)
+
+    @property
+    def step(self) -> Step:
+        return self.section.steps[self.p.step]
+
+    def say(self, key: str, **fmt: str) -> Say:
+        return Say(self.phrases.pick(key, self.rng, **fmt), kind="info")
+
+    def _pick(self, key: str, options: list[str]) -> str:
+        return self.phrases.pick_from(key, options, self.rng)
+
+    def _save(self, out: list[Action], entry: JournalEntry | None = None) -> None:
+        if entry is not None or self._saved != self.p:
+            self._saved = replace(self.p)
+            out.insert(0, Save(replace(self.p), entry))
+
+    def _finish(self, out: list[Action], entry: JournalEntry | None = None) -> list[Action]:
+        self._save(out, entry)
+        return out
+
+    def _listen(self) -> Listen:
+        if self.mode == PAUSED:
+            return Listen(self.matcher_phrases(("resume", "quit", "help")), open=False, timeout=False)
+        if self.mode in (WELCOME_BACK, CONFIRM_INTENT, CONFIRM_DELETE, HEAVY_OFFER):
+            return Listen(self.matcher_phrases(ANSWERS + ("resume", "pause", "quit")), open=False)
+        if self.mode in (READING_STOPPED, FINISHED, CHOOSING):
+            return Listen(self.matcher_phrases(("resume", "next", "list_sections", "goto_section",
+                                                "read_section", "quit", "help")), open=False)
+        step = self.step
+        expect = [e for i in step.intents.values() for e in (i.examples or self.matcher.generic.get(i.name, []))]
+        if step.kind == "offer_read":
+            expect += self.matcher.generic["yes"] + self.matcher.generic["no"]
+        expect += self.matcher_phrases(("pause", "repeat", "next", "back", "help", "quit"))
+        return Listen(tuple(dict.fromkeys(expect)), open=step.kind == "prompt")
+
+    def matcher_phrases(self, intents: tuple[str, ...]) -> tuple[str, ...]:
+        idx = self.matcher.commands
+        names = set(intents)
+        return tuple(p for p, o in zip(idx.phrases, idx._owners) if idx.intents[o] in names)
+
+    def _ask(self, out: list[Action], rephrase: bool = False) -> list[Action]:
+        """Say the current step's prompt (a fresh phrasing) and listen."""
+        self.mode = STEP
+        text = speakable(self._pick(f"{self.p.section}.{self.p.step}", self.step.say))
+        self.last_prompt = text
+        out.append(Say(text, kind="prompt"))
+        out.append(self._listen())
+        return out
+
+    def _allowed(self, step: Step) -> bool:
+        return not self.p.perspective or self.p.perspective in step.perspectives
+
+    def _section_allowed(self, section: SectionScript) -> bool:
+        return not self.p.perspective or self.p.perspective in section.perspectives
+
+    # ---------------------------------------------------------- movement
+    def _enter_section(self, out: list[Action], section_id: str, announce: bool = True) -> list[Action]:
+        sec = self.script.by_id(section_id)
+        self.history.append((self.p.section, self.p.step))
+        self.p = replace(self.p, section=sec.id, step=sec.start, sentence=0, reading=False, finished=False)
+        if announce:
+            out.append(self.say("section_intro", section=sec.spoken_title))
+        return self._goto_step(out, sec.start)
+
+    def _resolve(self, step_id: str) -> tuple[str, str] | None:
+        """The first step at or after step_id that fits the perspective,
+        crossing into later sections; None when the article is finished."""
+        sec = self.section
+        target = step_id
+        while True:
+            order = sec.step_order()
+            while target != "end":
+                if self._allowed(sec.steps[target]):
+                    return sec.id, target
+                i = order.index(target)
+                target = order[i + 1] if i + 1 < len(order) else "end"
+            ids = [s.id for s in self.script.sections]
+            later = [s for s in self.script.sections[ids.index(sec.id) + 1:] if self._section_allowed(s)]
+            if not later:
+                return None
+            sec, target = later[0], later[0].start
+
+    def _goto_step(self, out: list[Action], step_id: str) -> list[Action]:
+        """Go to step_id (or the next one that fits) and ask it."""
+        self.misses = self.silences = 0
+        where = self._resolve(step_id)
+        if where is None:
+            return self._finished(out)
+        section, step = where
+        if section != self.p.section:
+            out.append(self.say("section_intro", section=self.script.by_id(section).spoken_title))
+        self.p = replace(self.p, section=section, step=step, reading=False, sentence=0, finished=False)
+        return self._ask(out)
+
+    def _advance(self, out: list[Action], next_id: str | None = None) -> list[Action]:
+        self.history.append((self.p.section, self.p.step))
+        return self._goto_step(out, next_id or self.step.next)
+
+    def _finished(self, out: list[Action]) -> list[Action]:
+        self.p = replace(self.p, finished=True, reading=False)
+        self.mode = FINISHED
+        out.append(self.say("finished"))
+        out.append(self._listen())
+        return out
+
+    def _back(self, out: list[Action]) -> list[Action]:
+        if self.mode in (READING, READING_STOPPED):
+            self.p = replace(self.p, reading=False, sentence=0)
+            return self._ask(out)
+        if not self.history:
+            ids = [s.id for s in self.script.sections]
+            i = ids.index(self.p.section)
+            if self.p.step == self.section.start and i == 0:
+                out.append(self.say("at_start"))
+                return self._ask(out)
+            if self.p.step == self.section.start:
+                prev = self.script.sections[i - 1]
+                self.p = replace(self.p, section=prev.id, step=prev.start)
+            else:
+                self.p = replace(self.p, step=self.section.start)
+            return self._ask(out)
+        section, step = self.history.pop()
+        self.p = replace(self.p, section=section, step=step, reading=False, sentence=0, finished=False)
+        return self._ask(out)
+
+    # ------------------------------------------------------------ reading
+    def _start_reading(self, out: list[Action], section_id: str | None, sentence: int = 0) -> list[Action]:
+        if section_id and section_id != self.p.section:
+            self.history.append((self.p.section, self.p.step))
+            sec = self.script.by_id(section_id)
+            self.p = replace(self.p, section=sec.id, step=sec.start, finished=False)
+        self.mode = READING
+        self.p = replace(self.p, reading=True, sentence=sentence)
+        if sentence == 0:
+            out.append(Say(speakable(self.section.title) + ".", kind="reading"))
+        return self._read_next(out)
+
+    def _read_next(self, out: list[Action]) -> list[Action]:
+        sentences = self.section.sentences
+        if self.p.sentence >= len(sentences):
+            out.append(self.say("reading_done"))
+            return self._after_reading(out)
+        # p.sentence is the sentence being spoken: a crash or a barge-in
+        # during it resumes with that same sentence.
+        out.append(Say(speakable(sentences[self.p.sentence]), kind="reading"))
+        return out
+
+    def _after_reading(self, out: list[Action]) -> list[Action]:
+        self.p = replace(self.p, reading=False, sentence=0)
+        step = self.step
+        nxt = step.next if step.kind == "offer_read" else self.p.step
+        return self._goto_step(out, nxt)
+
+    # ------------------------------------------------------------- events
+    def handle(self, event: Event) -> list[Action]:
+        out: list[Action] = []
+        if isinstance(event, Started):
+            return self._finish(self._start(out))
+        if isinstance(event, PlaybackFinished):
+            if self.mode == READING:
+                self.p = replace(self.p, sentence=self.p.sentence + 1)
+                return self._finish(self._read_next(out))
+            return out
+        if isinstance(event, Interrupted):
+            if self.mode == READING:
+                # The sentence being played when cut off is read again on "go on".
+                self.mode = READING_STOPPED
+            return self._finish(out)
+        if isinstance(event, Silence):
+            return self._finish(self._silence(out))
+        if isinstance(event, DeviceLost):
+            self.mode = PAUSED
+            self.p = replace(self.p, paused=True)
+            return self._finish(out)
+        if isinstance(event, Heard):
+            return self._heard(event, out)
+        return out
+
+    def _start(self, out: list[Action]) -> list[Action]:
+        if not self._resumed:
+            out.append(self.say("welcome"))
+            return self._goto_step(out, self.section.start)
+        if self.p.finished:
+            self.mode = FINISHED
+            out.append(self.say("welcome_back_finished"))
+        else:
+            self.mode = WELCOME_BACK
+            out.append(self.say("welcome_back", section=self.section.spoken_title))
+        out.append(self._listen())
+        return out
+
+    def _silence(self, out: list[Action]) -> list[Action]:
+        if self.mode == PAUSED:
+            out.append(self._listen())
+            return out
+        if self.mode == READING:
+            return self._read_next(out)
+        self.silences += 1
+        if self.silences >= 2:
+            return self._pause(out, "silence_pause")
+        out.append(self.say("silence_reprompt"))
+        if self.mode == STEP:
+            return self._ask(out)
+        out.append(self._listen())
+        return out
+
+    def _pause(self, out: list[Action], key: str = "pause") -> list[Action]:
+        self.mode = PAUSED
+        self.silences = 0
+        self.p = replace(self.p, paused=True)
+        out.append(self.say(key))
+        out.append(self._listen())
+        return out
+
+    def _pause_before_next(self, out: list[Action]) -> list[Action]:
+        """Pause after a heavy answer; the place saved is the next step."""
+        self.history.append((self.p.section, self.p.step))
+        where = self._resolve(self._heavy_next)
+        if where is None:
+            self.p = replace(self.p, finished=True)
+        else:
+            self.p = replace(self.p, section=where[0], step=where[1])
+        return self._pause(out)
+
+    def _resume(self, out: list[Action]) -> list[Action]:
+        self.p = replace(self.p, paused=False)
+        if self.p.finished:
+            self.mode = FINISHED
+            out.append(self.say("finished"))
+            out.append(self._listen())
+            return out
+        if self.p.reading:
+            self.mode = READING
+            return self._read_next(out)
+        return self._ask(out)
+
+    # ------------------------------------------------------------- heard
+    def _heard(self, event: Heard, out: list[Action]) -> list[Action]:
+        text = event.text.strip()
+        self.silences = 0
+        if not text:
+            return self._finish(self._miss(out))
+        hit = self.safety.check(text)
+        if hit is not None:
+            return self._finish(self._safety(out), self._entry(text, "safety"))
+        match = self.matcher.match(text)
+        if event.confidence < 0.5 and match.intent != NONE and self.mode not in (PAUSED,):
+            # A shaky recognition of a command: ask rather than act.
+            return self._finish(self._confirm(out, match))
+        mode = self.mode
+        if mode == PAUSED:
+            return self._finish(self._heard_paused(out, match))
+        if mode == CONFIRM_INTENT:
+            return self._finish(self._heard_confirm(out, match))
+        if mode == CONFIRM_DELETE:
+            return self._finish(self._heard_delete(out, match))
+        if mode == READING:
+            # Barge-in with something that is not a command: keep reading.
+            if match.intent in (NONE,) + ANSWERS:
+                return self._finish(self._continue_reading(out))
+        if match.intent not in (NONE,) + ANSWERS and match.score >= ACCEPT:
+            return self._finish(self._command(out, match))
+        if mode == WELCOME_BACK:
+            return self._finish(self._heard_yes_no(out, match, self._resume, self._choose_instead))
+        if mode == HEAVY_OFFER:
+            return self._finish(self._heard_yes_no(
+                out, match, self._pause_before_next, lambda o: self._advance(o, self._heavy_next)))
+        if mode == READING_STOPPED:
+            return self._finish(self._heard_yes_no(
+                out, match, self._continue_reading, lambda o: self._after_reading(o)))
+        if mode in (FINISHED, CHOOSING):
+            return self._finish(self._miss(out, reask=False))
+        return self._answer(event, match, out)
+
+    def _entry(self, text: str, intent: str) -> JournalEntry:
+        return JournalEntry(section=self.p.section, prompt=self.last_prompt, answer=text,
+                            intent=intent, step=self.p.step)
+
+    def _heard_yes_no(self, out: list[Action], match: Match,
+                      yes: Callable[[list[Action]], list[Action]],
+                      no: Callable[[list[Action]], list[Action]]) -> list[Action]:
+        if match.intent == "yes":
+            return yes(out)
+        if match.intent in ("no", "unsure"):
+            return no(out)
+        return self._miss(out, reask=False)
+
+    def _continue_reading(self, out: list[Action]) -> list[Action]:
+        self.mode = READING
+        return self._read_next(out)
+
+    def _choose_instead(self, out: list[Action]) -> list[Action]:
+        self.mode = CHOOSING
+        out.append(self.say("choose_instead"))
+        out.append(self._listen())
+        return out
+
+    def _heard_paused(self, out: list[Action], match: Match) -> list[Action]:
+        if match.intent in ("resume", "yes") or (match.intent == "read_section" and self.p.reading):
+            out.append(self.say("resume"))
+            return self._resume(out)
+        if match.intent == "quit":
+            return self._quit(out)
+        if match.intent == "help":
+            out.append(self.say("help_paused"))
+        elif match.intent == "delete_journal":
+            return self._command(out, match)
+        else:
+            out.append(self.say("paused_reminder"))
+        out.append(self._listen())
+        return out
+
+    def _confirm(self, out: list[Action], match: Match) -> list[Action]:
+        what = self.phrases.describe(match.intent)
+        if not what:
+            return self._miss(out)
+        self.pending = match
+        self._mode_before_confirm = self.mode
+        self.mode = CONFIRM_INTENT
+        out.append(self.say("confirm", what=what))
+        out.append(self._listen())
+        return out
+
+    def _heard_confirm(self, out: list[Action], match: Match) -> list[Action]:
+        pending, self.pending = self.pending, None
+        self.mode = self._mode_before_confirm
+        if match.intent == "yes" and pending is not None:
+            return self._command(out, replace(pending, score=100.0))
+        if match.intent not in (NONE, "no", "unsure") and match.score >= ACCEPT:
+            return self._command(out, match)
+        out.append(self.say("confirm_no"))
+        return self._reprompt(out)
+
+    def _heard_delete(self, out: list[Action], match: Match) -> list[Action]:
+        self.mode = self._mode_before_confirm
+        if match.intent == "yes":
+            out.append(DeleteJournal())
+            out.append(self.say("delete_done"))
+        else:
+            out.append(self.say("delete_cancel"))
+        return self._reprompt(out)
+
+    def _reprompt(self, out: list[Action]) -> list[Action]:
+        """Return the user to where they were after an aside."""
+        if self.mode == PAUSED:
+            out.append(self._listen())
+            return out
+        if self.mode in (READING, READING_STOPPED):
+            self.mode = READING_STOPPED
+            out.append(self.say("reading_stopped"))
+            out.append(self._listen())
+            return out
+        if self.mode in (FINISHED, CHOOSING, WELCOME_BACK):
+            out.append(self._listen())
+            return out
+        return self._ask(out)
+
+    def _miss(self, out: list[Action], reask: bool = True) -> list[Action]:
+        self.misses += 1
+        out.append(self.say("didnt_catch"))
+        if self.misses >= 2:
+            out.append(self.say("offer_help"))
+        if reask and self.mode == STEP:
+            return self._ask(out)
+        out.append(self._listen())
+        return out
+
+    def _safety(self, out: list[Action]) -> list[Action]:
+        r = self.safety.reply
+        for key in ("say", "help", "offer"):
+            out.append(Say(self._pick(f"safety.{key}", r[key]), kind="safety", interruptible=False))
+        self.mode = PAUSED
+        self.p = replace(self.p, paused=True)
+        out.append(self._listen())
+        return out
+
+    def _quit(self, out: list[Action]) -> list[Action]:
+        out.append(self.say("goodbye"))
+        out.append(Quit())
+        return out
+
+    # ----------------------------------------------------------- commands
+    def _command(self, out: list[Action], match: Match) -> list[Action]:
+        intent = match.intent
+        reading = self.mode in (READING, READING_STOPPED)
+        if intent == "pause" or (intent == "stop_reading" and not reading):
+            return self._pause(out)
+        if intent == "stop_reading":
+            self.mode = READING_STOPPED
+            out.append(self.say("reading_stopped"))
+            out.append(self._listen())
+            return out
+        if intent == "resume":
+            if self.mode == READING_STOPPED or self.mode == READING:
+                return self._continue_reading(out)
+            if self.mode == WELCOME_BACK:
+                return self._resume(out)
+            return self._ask(out) if self.mode == STEP else self._resume(out)
+        if intent == "quit":
+            return self._quit(out)
+        if intent == "repeat":
+            if reading:
+                return self._continue_reading(out)
+            if self.last_prompt and self.mode == STEP:
+                out.append(Say(self.last_prompt, kind="prompt"))
+                out.append(self._listen())
+                return out
+            return self._reprompt(out)
+        if intent == "next":
+            if reading:
+                return self._after_reading(out)
+            if self.mode in (FINISHED, CHOOSING, WELCOME_BACK):
+                return self._resume(out)
+            return self._advance(out)
+        if intent == "back":
+            return self._back(out)
+        if intent == "read_section":
+            return self._start_reading(out, match.section)
+        if intent == "goto_section":
+            if not match.section:
+                out.append(self.say("unknown_section"))
+                return self._reprompt(out)
+            self.p = replace(self.p, paused=False)
+            return self._enter_section(out, match.section, announce=True)
+        if intent in ("slower", "faster"):
+            out.append(AdjustRate(-1 if intent == "slower" else 1))
+            out.append(self.say("rate_slower" if intent == "slower" else "rate_faster"))
+            if self.mode == READING:
+                return self._read_next(out)
+            return self._reprompt(out)
+        if intent == "help":
+            out.append(self._help_for_mode())
+            if self.mode == STEP:
+                out.append(self.say("help_general"))
+            return self._reprompt(out)
+        if intent == "where_am_i":
+            out.append(self._where())
+            return self._reprompt(out)
+        if intent == "list_sections":
+            names = ", ".join(s.spoken_title for s in self.script.sections)
+            out.append(self.say("list_sections", list=names))
+            if self.mode == STEP:
+                return self._ask(out)
+            self.mode = CHOOSING if self.mode != PAUSED else self.mode
+            out.append(self.say("list_sections_after"))
+            out.append(self._listen())
+            return out
+        if intent == "perspective":
+            return self._change_perspective(out)
+        if intent == "delete_journal":
+            self._mode_before_confirm = self.mode
+            self.mode = CONFIRM_DELETE
+            out.append(self.say("delete_confirm"))
+            out.append(self._listen())
+            return out
+        return self._miss(out)
+
+    def _help_for_mode(self) -> Say:
+        if self.mode == PAUSED:
+            return self.say("help_paused")
+        if self.mode in (READING, READING_STOPPED):
+            return self.say("help_reading")
+        if self.mode in (FINISHED, CHOOSING, WELCOME_BACK):
+            return self.say("help_general")
+        step = self.step
+        if step.kind == "offer_read":
+            return self.say("help_offer")
+        if step.kind == "choice":
+            options = [i.examples[0] for i in step.intents.values() if i.examples]
+            return self.say("help_choice", list=", or ".join(options))
+        return self.say("help_prompt")
+
+    def _where(self) -> Say:
+        sec = self.section
+        if self.mode in (READING, READING_STOPPED):
+            return self.say("where_reading", section=sec.spoken_title,
+                            n=str(self.p.sentence + 1), total=str(len(sec.sentences)))
+        order = [s for s in sec.step_order() if self._allowed(sec.steps[s])]
+        n = order.index(self.p.step) + 1 if self.p.step in order else 1
+        return self.say("where_am_i", section=sec.spoken_title, n=str(n), total=str(len(order)))
+
+    def _change_perspective(self, out: list[Action]) -> list[Action]:
+        for sec in self.script.sections:
+            for step in sec.steps.values():
+                if any(i.perspective for i in step.intents.values()):
+                    self._return_to = (self.p.section, self.p.step)
+                    self.history.append((self.p.section, self.p.step))
+                    self.p = replace(self.p, section=sec.id, step=step.id, reading=False)
+                    return self._ask(out)
+        return self._miss(out)
+
+    # ------------------------------------------------------------ answers
+    def _answer(self, event: Heard, match: Match, out: list[Action]) -> list[Action]:
+        step = self.step
+        text = event.text.strip()
+        if step.kind == "offer_read":
+            if match.intent == "yes":
+                return self._finish(self._start_reading(out, None))
+            if match.intent in ("no", "unsure"):
+                return self._finish(self._advance(out))
+            if match.intent == NONE and match.alternatives and match.alternatives[0][1] >= CONFIRM:
+                return self._finish(self._confirm(out, Match(match.alternatives[0][0], match.alternatives[0][1])))
+            return self._finish(self._miss(out))
+
+        intents = {n: i.examples for n, i in step.intents.items()}
+        found = self.matcher.match_step(text, intents) if intents else Match(NONE, 0.0)
+        if found.intent == NONE and match.intent in ANSWERS and match.intent in step.intents:
+            found = match
+        if step.kind == "choice" and found.intent == NONE:
+            return self._finish(self._miss(out))
+        # A free answer: keep it, acknowledge, move on.
+        entry = self._entry(text, found.intent)
+        intent = step.intents.get(found.intent)
+        if intent is not None and intent.perspective:
+            self.p = replace(self.p, perspective=intent.perspective)
+        ack_options = (intent.ack if intent and intent.ack else step.ack) or self.phrases.options("answer_saved")
+        out.append(Say(speakable(self._pick(f"ack.{self.p.section}.{step.id}.{found.intent}", ack_options)), kind="ack"))
+        if self._return_to is not None and intent is not None and intent.perspective:
+            section, step_id = self._return_to
+            self._return_to = None
+            self.p = replace(self.p, section=section)
+            return self._finish(self._goto_step(out, step_id), entry)
+        next_id = intent.next if intent and intent.next else step.next
+        if step.heavy:
+            self._heavy_next = next_id
+            self.mode = HEAVY_OFFER
+            out.append(self.say("heavy_offer"))
+            out.append(self._listen())
+            return self._finish(out, entry)
+        return self._finish(self._advance(out, next_id), entry)

@@ -1,0 +1,56 @@
+"""Text mode: the same dialog, typed in and printed out."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from assistant.engine import Engine
+from assistant.events import (
+    AdjustRate, DeleteJournal, Heard, Listen, PlaybackFinished, Quit, Save, Say, Started,
+)
+from assistant.store import Store
+
+MAX_LINE = 4000  # longer lines are cut: nobody speaks 4000 characters at once
+
+
+def clean_line(line: str) -> str:
+    """Drop control characters; keep every script and emoji as typed."""
+    line = "".join(ch if ch.isprintable() or ch == " " else " " for ch in line)
+    return " ".join(line.split())[:MAX_LINE]
+
+
+def run_text(engine: Engine, store: Store, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    interactive = stdin.isatty()
+
+    def out(text: str) -> None:
+        print(text, file=stdout, flush=True)
+
+    actions = engine.handle(Started())
+    while True:
+        listening = False
+        for action in actions:
+            if isinstance(action, Say):
+                out(action.text)
+            elif isinstance(action, Save):
+                store.save(action.progress, action.entry)
+            elif isinstance(action, DeleteJournal):
+                store.delete_journal()
+            elif isinstance(action, AdjustRate):
+                pass  # no voice to speed up in text mode
+            elif isinstance(action, Listen):
+                listening = True
+            elif isinstance(action, Quit):
+                return 0
+        if not listening:
+            actions = engine.handle(PlaybackFinished())
+            continue
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line:
+            # End of input: the place is already saved after every turn.
+            if interactive:
+                out("")
+            return 0
+        actions = engine.handle(Heard(clean_line(line)))
