@@ -58,6 +58,7 @@ class Engine:
         self._return_to: tuple[str, str] | None = None
         self._saved: Progress | None = None
         self._heavy_next = "end"
+        self._barged_in = False
         self._mode_before_confirm = STEP
 
     # ------------------------------------------------------------ helpers
@@ -231,15 +232,20 @@ class Engine:
             if self.mode == READING:
                 # The sentence being played when cut off is read again on "go on".
                 self.mode = READING_STOPPED
+                self._barged_in = True
             return self._finish(out)
+        barged_in, self._barged_in = self._barged_in, False
         if isinstance(event, Silence):
+            if barged_in:
+                # Cut off by a noise that was not speech: read on.
+                return self._finish(self._continue_reading(out))
             return self._finish(self._silence(out))
         if isinstance(event, DeviceLost):
             self.mode = PAUSED
             self.p = replace(self.p, paused=True)
             return self._finish(out)
         if isinstance(event, Heard):
-            return self._heard(event, out)
+            return self._heard(event, out, barged_in)
         return out
 
     def _start(self, out: list[Action]) -> list[Action]:
@@ -301,7 +307,7 @@ class Engine:
         return self._ask(out)
 
     # ------------------------------------------------------------- heard
-    def _heard(self, event: Heard, out: list[Action]) -> list[Action]:
+    def _heard(self, event: Heard, out: list[Action], barged_in: bool = False) -> list[Action]:
         text = event.text.strip()
         self.silences = 0
         if not text:
@@ -320,10 +326,21 @@ class Engine:
             return self._finish(self._heard_confirm(out, match))
         if mode == CONFIRM_DELETE:
             return self._finish(self._heard_delete(out, match))
-        if mode == READING:
+        if barged_in and mode == READING_STOPPED:
             # Barge-in with something that is not a command: keep reading.
-            if match.intent in (NONE,) + ANSWERS:
+            if match.intent in (NONE,) + ANSWERS or match.score < ACCEPT:
                 return self._finish(self._continue_reading(out))
+        if mode in (READING, READING_STOPPED):
+            # While reading, "stop" means stop reading, whatever ties with it.
+            tied = [i for i, sc in match.alternatives if sc >= match.score]
+            if match.intent != "stop_reading" and "stop_reading" in tied:
+                match = replace(match, intent="stop_reading")
+        if mode == STEP and self.step.intents and match.intent != NONE:
+            # The step's own answers win over a global command they resemble
+            # ("i just want to reflect" is an answer to "which fits you?").
+            found = self.matcher.match_step(text, self._step_intents())
+            if found.intent != NONE and found.score >= match.score:
+                return self._answer(event, match, out, found)
         if match.intent not in (NONE,) + ANSWERS and match.score >= ACCEPT:
             return self._finish(self._command(out, match))
         if mode == WELCOME_BACK:
@@ -556,7 +573,11 @@ class Engine:
         return self._miss(out)
 
     # ------------------------------------------------------------ answers
-    def _answer(self, event: Heard, match: Match, out: list[Action]) -> list[Action]:
+    def _step_intents(self) -> dict[str, list[str]]:
+        return {n: i.examples for n, i in self.step.intents.items()}
+
+    def _answer(self, event: Heard, match: Match, out: list[Action],
+                found: Match | None = None) -> list[Action]:
         step = self.step
         text = event.text.strip()
         if step.kind == "offer_read":
@@ -568,8 +589,9 @@ class Engine:
                 return self._finish(self._confirm(out, Match(match.alternatives[0][0], match.alternatives[0][1])))
             return self._finish(self._miss(out))
 
-        intents = {n: i.examples for n, i in step.intents.items()}
-        found = self.matcher.match_step(text, intents) if intents else Match(NONE, 0.0)
+        intents = self._step_intents()
+        if found is None:
+            found = self.matcher.match_step(text, intents) if intents else Match(NONE, 0.0)
         if found.intent == NONE and match.intent in ANSWERS and match.intent in step.intents:
             found = match
         if step.kind == "choice" and found.intent == NONE:

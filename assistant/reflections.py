@@ -6,6 +6,7 @@ and the key so that a content author can fix it without reading code.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,7 +222,8 @@ def load_section(path: Path, article: Article) -> SectionScript:
 
 def load_scripts(directory: Path | None = None, article: Article | None = None) -> Script:
     """Load and validate every section script; raises ContentError."""
-    directory = directory or content_dir() / "sections"
+    # REFLECT_SCRIPTS_DIR lets content authors try their own scripts.
+    directory = directory or Path(os.environ.get("REFLECT_SCRIPTS_DIR") or content_dir() / "sections")
     article = article or load_article()
     files = sorted(directory.glob("*.toml"))
     if not files:
