@@ -40,13 +40,13 @@ class BargeIn:
         if mic > threshold:
             self._above += seconds
             return self._above >= self.hold
-        self._above = 0.0
-        if played > 0.01:
-            # Only we are speaking: learn how loud our echo is (rise fast, fall slowly,
-            # so a sudden louder echo path does not trigger).
+        # One quiet block inside a word (a stop consonant) should not start over.
+        self._above = max(0.0, self._above - seconds)
+        if played > 0.01 and not self._above:
+            # Only we are speaking: learn how loud our echo is. Slowly both ways,
+            # so the start of the user's words cannot teach us to ignore them.
             observed = min(self.max_ratio, mic / played)
-            rate = 0.3 if observed > self.ratio else self.learn
-            self.ratio += rate * (observed - self.ratio)
+            self.ratio += self.learn * (observed - self.ratio)
         return False
 
     @property

@@ -39,19 +39,37 @@ class Speech:
         return len(self.pcm) / self.samplerate
 
 
+_ENGINE = None
+_DEFAULT_VOICE = ""
+_CURRENT_VOICE = ""
+_ENGINE_LOCK = threading.Lock()
+"""pyttsx3 keeps one driver per process (a weak cache); share it explicitly so
+that several Tts objects never fight over it or lose it to the collector."""
+
+
+def _engine():
+    global _ENGINE, _DEFAULT_VOICE
+    if _ENGINE is None:
+        try:
+            import pyttsx3
+
+            _ENGINE = pyttsx3.init()
+            _DEFAULT_VOICE = _ENGINE.getProperty("voice") or ""
+        except Exception as exc:  # pyttsx3 raises bare errors when espeak is missing
+            raise TtsError(f"speech synthesis is unavailable ({exc}); "
+                           "install espeak-ng (apt-get install espeak-ng)") from exc
+    return _ENGINE
+
+
 class Tts:
     """Synthesise sentences with pyttsx3; thread-safe, with a small LRU cache."""
 
     def __init__(self, voice: str = "", rate: int = 165, volume: float = 1.0,
                  cache_size: int = 64) -> None:
-        try:
-            import pyttsx3
-
-            self._engine = pyttsx3.init()
-        except Exception as exc:  # pyttsx3 raises bare errors when espeak is missing
-            raise TtsError(f"speech synthesis is unavailable ({exc}); "
-                           "install espeak-ng (apt-get install espeak-ng)") from exc
-        self._lock = threading.Lock()
+        with _ENGINE_LOCK:
+            self._engine = _engine()
+        self._lock = _ENGINE_LOCK
+        self._driver_is_espeak = "espeak" in type(self._engine.proxy._driver).__module__
         self._cache: OrderedDict[tuple, Speech] = OrderedDict()
         self._cache_size = cache_size
         self._tmpdir = tempfile.mkdtemp(prefix="reflect-tts-")
@@ -110,14 +128,27 @@ class Tts:
     def _synth_locked(self, text: str) -> Speech:
         path = os.path.join(self._tmpdir, "say.wav")
         eng = self._engine
-        if self.voice:
-            eng.setProperty("voice", self.voice)
-        eng.setProperty("rate", self._rate)
-        eng.setProperty("volume", self.volume)
-        # The espeak driver prints "Audio saved to ..." on stdout: keep captions clean.
+        global _CURRENT_VOICE
+        voice = self.voice or _DEFAULT_VOICE
+        if voice != _CURRENT_VOICE:  # the engine is shared between Tts objects
+            eng.setProperty("voice", voice)
+            with contextlib.redirect_stdout(io.StringIO()):
+                eng.runAndWait()
+            _CURRENT_VOICE = voice
+        # The rate goes in as an espeak-ng embedded command (ctrl-A, value, "S"):
+        # pyttsx3's setProperty("rate") races with espeak-ng's synthesis thread
+        # and was silently ignored now and then. Volume is applied to the samples.
+        text = text.replace("\x01", " ")
+        if self._driver_is_espeak:
+            text = f"\x01{self._rate}S {text}"
+        else:
+            eng.setProperty("rate", self._rate)
         with contextlib.redirect_stdout(io.StringIO()):
             eng.save_to_file(text, path)
             eng.runAndWait()
+            if not os.path.exists(path):  # pyttsx3 occasionally ends its loop early
+                eng.save_to_file(text, path)
+                eng.runAndWait()
         try:
             with wave.open(path, "rb") as w:
                 rate, width, chans = w.getframerate(), w.getsampwidth(), w.getnchannels()
@@ -131,7 +162,9 @@ class Tts:
             raise TtsError(f"unexpected sample width {width} from the synthesiser")
         pcm = np.frombuffer(data, dtype=np.int16)
         if chans > 1:
-            pcm = pcm.reshape(-1, chans)[:, 0].copy()
+            pcm = pcm.reshape(-1, chans)[:, 0]
+        if self.volume < 1.0:
+            pcm = (pcm.astype(np.float32) * self.volume).astype(np.int16)
         return Speech(pcm=pcm, samplerate=rate)
 
 

@@ -44,7 +44,7 @@ echo_ids() {
 }
 
 no_echo() {
-    for id in $(echo_ids); do pactl unload-module "$id"; done
+    for id in $(echo_ids); do pactl unload-module "$id" 2>/dev/null || true; done
 }
 
 add_echo() {

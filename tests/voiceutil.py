@@ -1,0 +1,96 @@
+"""Helpers for voice tests: a synthesised user (espeak-ng) and audio plumbing."""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+
+VOICES = ("en-us", "en-us+f3", "en-gb", "en-us+m5", "en-gb-x-rp+f2")
+
+
+def espeak_wav(text: str, path: Path, voice: str = "en-us", speed: int = 150) -> Path:
+    """Speak ``text`` into a 16 kHz mono int16 WAV (what recognisers and mic_feed take)."""
+    raw = Path(f"{path}.raw.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
+                   check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)],
+                   check=True)
+    raw.unlink()
+    return path
+
+
+def read_pcm(path: Path) -> bytes:
+    with wave.open(str(path), "rb") as w:
+        assert w.getframerate() == 16000 and w.getnchannels() == 1
+        return w.readframes(w.getnframes())
+
+
+def blocks(pcm: bytes, lead: float = 0.3, tail: float = 1.0, size: int = 640):
+    """20 ms blocks of ``pcm`` framed by silence, as a microphone would deliver."""
+    silence = b"\0" * (int(16000 * lead) * 2)
+    data = silence + pcm + b"\0" * (int(16000 * tail) * 2)
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+def feeder(pcm: bytes, **kw):
+    """A read() callable over the blocks, then None (as a quiet device would)."""
+    it = iter(blocks(pcm, **kw))
+    return lambda: next(it, None)
+
+
+def levels(pcm: bytes, win: int = 160) -> np.ndarray:
+    a = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
+    n = len(a) // win
+    return np.sqrt((a[:n * win].reshape(n, win) ** 2).mean(axis=1)) / 32768.0
+
+
+class Recorder:
+    """Records a PulseAudio source (default spk.monitor) at 16 kHz in the background."""
+
+    def __init__(self, device: str = "spk.monitor") -> None:
+        import threading
+        import time
+
+        self.t0 = time.monotonic()
+        self.buf = bytearray()
+        self.proc = subprocess.Popen(
+            ["parec", f"--device={device}", "--rate=16000", "--channels=1",
+             "--format=s16le", "--latency-msec=10"], stdout=subprocess.PIPE)
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        while chunk := self.proc.stdout.read(320):
+            self.buf.extend(chunk)
+
+    def pcm(self) -> bytes:
+        return bytes(self.buf)
+
+    def stop(self) -> bytes:
+        self.proc.terminate()
+        self.proc.wait(5)
+        self._thread.join(2)
+        return self.pcm()
+
+
+def play_into_mic(path: Path, volume: float = 1.0, wait: bool = True):
+    """The simulated user speaks: play a WAV into the mic_feed sink."""
+    cmd = ["paplay", "--device=mic_feed", f"--volume={int(65536 * volume)}", str(path)]
+    return subprocess.run(cmd, check=True) if wait else subprocess.Popen(cmd)
+
+
+def sound_spans(pcm: bytes, threshold: float = 0.003, gap: float = 0.3) -> list[tuple[float, float]]:
+    """(start, end) seconds of non-silent stretches in 16 kHz PCM."""
+    lv = levels(pcm)
+    spans: list[list[float]] = []
+    for i, on in enumerate(lv > threshold):
+        t = i * 0.01
+        if on:
+            if spans and t - spans[-1][1] <= gap:
+                spans[-1][1] = t + 0.01
+            else:
+                spans.append([t, t + 0.01])
+    return [(a, b) for a, b in spans]
