@@ -40,10 +40,10 @@ class ModelError(RuntimeError):
 
 
 def default_data_dir() -> Path:
-    """Per-user data directory (``REFLECT_DATA_DIR`` overrides it)."""
-    env = os.environ.get("REFLECT_DATA_DIR")
+    """Per-user data directory (``REFLECT_HOME`` overrides it, as for the store)."""
+    env = os.environ.get("REFLECT_HOME")
     if env:
-        return Path(env)
+        return Path(env).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
     return Path(base) / "reflect"
 

@@ -1,0 +1,375 @@
+"""Voice parts of the command line: `reflect` (voice session), `devices`,
+`doctor`, `read`, `model fetch|list`. cli.py calls ``add_voice_options``,
+``register`` and ``run_voice``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from assistant import models
+from assistant.voice_config import CONFIG_NAME, ConfigError, VoiceConfig, load_config
+
+EXIT_OK, EXIT_ERROR, EXIT_NO_AUDIO = 0, 1, 3
+HINT_MARK = ".vosk-hint-given"
+
+
+def add_voice_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("voice")
+    g.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=None,
+                   help="speech recogniser (auto: Vosk if a model is found, else the "
+                        "embedded pocketsphinx)")
+    g.add_argument("--model", metavar="DIR", default=None, help="Vosk model directory")
+    g.add_argument("--input-device", metavar="NAME|INDEX", default=None,
+                   help="microphone (see `reflect devices`)")
+    g.add_argument("--output-device", metavar="NAME|INDEX", default=None,
+                   help="speaker (see `reflect devices`)")
+    g.add_argument("--config", metavar="FILE", type=Path, default=None,
+                   help=f"voice settings (default: {CONFIG_NAME} in the data directory)")
+    g.add_argument("--silence", metavar="SECONDS", type=float, default=None,
+                   help="quiet that ends an answer (default 0.8)")
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    d = getattr(args, "data_dir", None)
+    if d:
+        return Path(d)
+    from assistant.store import default_data_dir
+
+    return default_data_dir()
+
+
+def voice_config(args: argparse.Namespace) -> VoiceConfig:
+    """Config file, then command-line overrides."""
+    path = getattr(args, "config", None) or _data_dir(args) / CONFIG_NAME
+    cfg = load_config(path)
+    for opt, key in (("engine", "engine"), ("model", "model"), ("input_device", "input_device"),
+                     ("output_device", "output_device"), ("silence", "silence")):
+        value = getattr(args, opt, None)
+        if value is not None:
+            setattr(cfg, key, value)
+    return cfg
+
+
+def register(sub: Any) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS)
+    d = sub.add_parser("devices", parents=[common], help="list microphones and speakers")
+    d.set_defaults(func=cmd_devices)
+    doc = sub.add_parser("doctor", parents=[common], help="check speech, audio and models")
+    add_voice_options(doc)
+    doc.set_defaults(func=cmd_doctor)
+    r = sub.add_parser("read", parents=[common], help="read a section aloud (or into a WAV file)")
+    r.add_argument("section", nargs="+", help="section name, e.g. forgiveness")
+    r.add_argument("--to", metavar="FILE.wav", type=Path, help="write the reading to a file")
+    add_voice_options(r)
+    r.set_defaults(func=cmd_read)
+    m = sub.add_parser("model", parents=[common], help="get or list Vosk speech models")
+    msub = m.add_subparsers(dest="model_command", metavar="fetch|list", required=True)
+    f = msub.add_parser("fetch", parents=[common],
+                        help=f"download {models.DEFAULT_MODEL.name} (about 40 MB)")
+    f.add_argument("--zip", metavar="FILE", type=Path, help="install from a zip already downloaded")
+    f.add_argument("--force", action="store_true", help="replace an installed copy")
+    f.add_argument("--dest", metavar="DIR", type=Path, help="install into DIR")
+    f.set_defaults(func=cmd_model_fetch)
+    lst = msub.add_parser("list", parents=[common], help="show models found and which is used")
+    lst.add_argument("--model", metavar="DIR", default=None)
+    lst.set_defaults(func=cmd_model_list)
+
+
+def _err(msg: str) -> None:
+    print(f"reflect: {msg}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- devices
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from assistant.audio import AudioDeviceError, list_devices
+
+    try:
+        devs = list_devices()
+    except AudioDeviceError as exc:
+        _err(str(exc))
+        return EXIT_NO_AUDIO
+    if not devs:
+        _err("no audio devices found; use `reflect --text` to type instead.")
+        return EXIT_NO_AUDIO
+    print(f"{'':2}{'#':>3}  {'in':>3} {'out':>3}  name")
+    for d in devs:
+        mark = ("<" if d.default_in else " ") + (">" if d.default_out else " ")
+        print(f"{mark}{d.index:>3}  {d.inputs:>3} {d.outputs:>3}  {d.name}")
+    print("\n< default microphone, > default speaker. Choose with --input-device / "
+          "--output-device NAME|INDEX (a PulseAudio source/sink name works too).")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- models
+
+
+def cmd_model_fetch(args: argparse.Namespace) -> int:
+    dest = args.dest or models.install_dir(_data_dir(args))
+    spec = models.DEFAULT_MODEL
+    print(f"Fetching {spec.name} into {dest} ...")
+    try:
+        path = models.fetch(spec, dest, zip_file=args.zip, force=args.force)
+    except models.ModelError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    print(f"Installed {path}. `reflect` will now use it.")
+    return EXIT_OK
+
+
+def cmd_model_list(args: argparse.Namespace) -> int:
+    try:
+        found = models.candidates(args.model, _data_dir(args))
+    except models.ModelError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if not found:
+        print("No Vosk model found; the embedded pocketsphinx recogniser is used.")
+        print(models.FETCH_HINT)
+        return EXIT_OK
+    for i, (source, path) in enumerate(found):
+        print(f"{'*' if i == 0 else ' '} {path}  ({source})")
+    print("* the model `reflect` uses")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- building the IO
+
+
+def _parallel(**jobs: Callable[[], Any]) -> dict[str, Any]:
+    """Run constructors at once: the audio streams take ~1-2 s to settle and
+    model loading can overlap with that."""
+    results: dict[str, Any] = {}
+    errors: list[BaseException] = []
+
+    def run(name: str, fn: Callable[[], Any]) -> None:
+        try:
+            results[name] = fn()
+        except BaseException as exc:  # re-raised below in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k, f)) for k, f in jobs.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        for obj in results.values():
+            getattr(obj, "close", lambda: None)()
+        from assistant.audio import AudioDeviceError
+
+        raise next((e for e in errors if isinstance(e, AudioDeviceError)), errors[0])
+    return results
+
+
+def open_voice_io(cfg: VoiceConfig, out=sys.stdout):
+    from assistant.asr import make_recognizer
+    from assistant.audio import Mic, Player
+    from assistant.tts import Tts
+    from assistant.voice import Captions, VoiceIO
+
+    parts = _parallel(
+        player=lambda: Player(cfg.output_device or None),
+        mic=lambda: Mic(cfg.input_device or None),
+        rec=lambda: make_recognizer(cfg.engine, cfg.model or None),
+        tts=lambda: Tts(cfg.voice, cfg.rate, cfg.volume),
+    )
+    return VoiceIO(cfg, parts["tts"], parts["player"], parts["mic"], parts["rec"], Captions(out))
+
+
+def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
+    """The hands-free session. Exit 3 when there is no microphone or speaker."""
+    from assistant.asr import AsrError
+    from assistant.audio import AudioDeviceError
+    from assistant.tts import TtsError
+    from assistant.voice import VoiceSession
+
+    try:
+        cfg = voice_config(args)
+        io = open_voice_io(cfg)
+    except AudioDeviceError as exc:
+        _err(str(exc))
+        return EXIT_NO_AUDIO
+    except (AsrError, TtsError, ConfigError, models.ModelError) as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    try:
+        print(f"[listening with {io.rec.name}; say \"what can I say?\" for help]")
+        if io.rec.name == "sphinx":
+            mark = _data_dir(args) / HINT_MARK
+            print(f"[{models.FETCH_HINT}]")
+            if not mark.exists():  # spoken once; printed every time
+                io.say(models.FETCH_HINT.replace("`", ""), interruptible=True)
+                try:
+                    mark.parent.mkdir(parents=True, exist_ok=True)
+                    mark.touch()
+                except OSError:
+                    pass
+        return VoiceSession(engine, store, io).run()
+    finally:
+        io.player.close()
+        io.mic.close()
+
+
+# ---------------------------------------------------------------- read
+
+
+def _find_section(content: Any, name: str) -> Optional[Any]:
+    best = getattr(content.matcher, "best_section", None)
+    sec_id = best(name) if best else None
+    if sec_id:
+        return content.script.by_id(sec_id)
+    from rapidfuzz import fuzz, process
+
+    titles = {s.id: f"{s.title} {' '.join(s.aliases)}" for s in content.script.sections}
+    hit = process.extractOne(name, titles, scorer=fuzz.WRatio, score_cutoff=60)
+    return content.script.by_id(hit[2]) if hit else None
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    from assistant.article import speakable
+    from assistant.session import load_content
+    from assistant.tts import Tts, TtsError, write_wav
+
+    content = load_content()
+    name = " ".join(args.section)
+    sec = _find_section(content, name)
+    if sec is None:
+        titles = ", ".join(s.title for s in content.script.sections)
+        _err(f"no section like {name!r}. Sections: {titles}.")
+        return EXIT_ERROR
+    try:
+        cfg = voice_config(args)
+        tts = Tts(cfg.voice, cfg.rate, cfg.volume)
+    except (TtsError, ConfigError) as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    texts = [speakable(sec.title) + "."] + [speakable(s) for s in sec.sentences]
+    if args.to:
+        secs = write_wav(str(args.to), [tts.synth(t) for t in texts])
+        print(f"Wrote {sec.title} ({secs:.0f} s) to {args.to}")
+        return EXIT_OK
+    from assistant.audio import AudioDeviceError, Player
+
+    try:
+        player = Player(cfg.output_device or None)
+    except AudioDeviceError as exc:
+        _err(str(exc))
+        return EXIT_NO_AUDIO
+    try:
+        for text in texts:
+            print(f"Reflect: {text}", flush=True)
+            speech = tts.synth(text)
+            player.play(speech.pcm, speech.samplerate)
+            player.wait()
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        player.stop()
+        return 130
+    finally:
+        player.close()
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- doctor
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check each part of the voice stack and say what to do about failures."""
+    rc = EXIT_OK
+    lines: list[str] = []
+
+    def check(name: str, fn: Callable[[], str], code: int = EXIT_ERROR) -> None:
+        nonlocal rc
+        try:
+            lines.append(f"  ok    {name}: {fn()}")
+        except Exception as exc:
+            lines.append(f"  FAIL  {name}: {exc}")
+            rc = max(rc, code)
+        print(lines[-1], flush=True)
+
+    print("Reflect doctor")
+    cfg_holder: dict[str, VoiceConfig] = {}
+
+    def config() -> str:
+        cfg_holder["cfg"] = voice_config(args)
+        path = getattr(args, "config", None) or _data_dir(args) / CONFIG_NAME
+        return f"{path} ({'found' if Path(path).is_file() else 'defaults'})"
+
+    check("config", config)
+    cfg = cfg_holder.get("cfg", VoiceConfig())
+
+    def tts() -> str:
+        from assistant.tts import Tts
+
+        t = Tts(cfg.voice, cfg.rate, cfg.volume)
+        t0 = time.perf_counter()
+        s = t.synth("Hello, this is a test.")
+        return f"pyttsx3/espeak-ng, {s.seconds:.1f} s of speech in {(time.perf_counter() - t0) * 1000:.0f} ms"
+
+    check("speech out", tts)
+
+    def devices() -> str:
+        from assistant.audio import list_devices
+
+        devs = list_devices()
+        return f"{len(devs)} device(s): " + ", ".join(d.name for d in devs)
+
+    check("audio devices", devices, EXIT_NO_AUDIO)
+
+    def speaker() -> str:
+        from assistant.audio import Player
+
+        p = Player(cfg.output_device or None)
+        try:
+            return f"device #{p.device}, latency {p.latency * 1000:.0f} ms"
+        finally:
+            p.close()
+
+    check("speaker", speaker, EXIT_NO_AUDIO)
+
+    def mic() -> str:
+        from assistant.asr import block_rms
+        from assistant.audio import Mic
+
+        m = Mic(cfg.input_device or None)
+        try:
+            blocks = [b for b in (m.read(1.0) for _ in range(25)) if b]
+        finally:
+            m.close()
+        if not blocks:
+            raise RuntimeError("the microphone delivers no audio")
+        level = max(block_rms(b) for b in blocks)
+        return f"device #{m.device}, {len(blocks)} blocks, peak level {level:.3f}"
+
+    check("microphone", mic, EXIT_NO_AUDIO)
+
+    def model() -> str:
+        found = models.resolve_model(cfg.model or None, _data_dir(args))
+        if found is None:
+            return "no Vosk model; using embedded pocketsphinx. " + models.FETCH_HINT
+        return f"Vosk model {found}"
+
+    check("Vosk model", model)
+
+    def recogniser() -> str:
+        from assistant.asr import make_recognizer
+
+        t0 = time.perf_counter()
+        rec = make_recognizer(cfg.engine, cfg.model or None)
+        rec.start(["stop", "go on"])
+        rec.feed(b"\0" * 3200)
+        rec.finish()
+        return f"{rec.name} ready in {time.perf_counter() - t0:.1f} s"
+
+    check("recogniser", recogniser)
+    print("All good." if rc == EXIT_OK else
+          "Some checks failed; `reflect --text` works without audio.")
+    return rc
