@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Measure the safety net: recall on statements of danger, false-alarm rate on
+ordinary hurt and idiom.
+
+    python scripts/eval_safety.py                 # heldout sets if present, else dev
+    python scripts/eval_safety.py --set dev
+    python scripts/eval_safety.py POSITIVE.txt NEGATIVE.txt
+
+Files hold one utterance a line; blank lines and lines starting with '#' are
+skipped. Missed positives and false alarms are listed, so every figure can be
+audited line by line. Exit status is 1 when recall < 0.95 or false alarms > 0.02.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.safety import load_safety  # noqa: E402
+
+MIN_RECALL = 0.95
+MAX_FALSE_ALARMS = 0.02
+
+
+def read_lines(path: Path) -> list[str]:
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def default_files(which: str) -> tuple[Path, Path]:
+    for name in (["heldout", "dev"] if which == "auto" else [which]):
+        d = ROOT / "tests" / "data" / name
+        pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
+        if pos.exists() and neg.exists():
+            return pos, neg
+    sys.exit(f"no safety evaluation files found for set '{which}'")
+
+
+def evaluate(pos_file: Path, neg_file: Path, net=None) -> dict:
+    net = net or load_safety()
+    pos, neg = read_lines(pos_file), read_lines(neg_file)
+    missed = [t for t in pos if net.check(t) is None]
+    alarms = [(t, net.check(t)) for t in neg]
+    alarms = [(t, h) for t, h in alarms if h is not None]
+    return {
+        "n_pos": len(pos),
+        "n_neg": len(neg),
+        "recall": (len(pos) - len(missed)) / len(pos) if pos else 1.0,
+        "false_alarm_rate": len(alarms) / len(neg) if neg else 0.0,
+        "missed": missed,
+        "false_alarms": alarms,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("positive", nargs="?", type=Path, help="file of danger statements")
+    ap.add_argument("negative", nargs="?", type=Path, help="file of ordinary statements")
+    ap.add_argument("--set", default="auto", choices=["auto", "dev", "heldout"],
+                    help="which tests/data set to use when no files are given (auto: heldout if present)")
+    args = ap.parse_args(argv)
+    if args.positive and args.negative:
+        pos_file, neg_file = args.positive, args.negative
+    elif args.positive or args.negative:
+        ap.error("give both a positive and a negative file, or neither")
+    else:
+        pos_file, neg_file = default_files(args.set)
+
+    r = evaluate(pos_file, neg_file)
+    print(f"positives: {pos_file} ({r['n_pos']} lines)")
+    print(f"negatives: {neg_file} ({r['n_neg']} lines)")
+    print(f"recall:           {r['recall']:.3f}  ({r['n_pos'] - len(r['missed'])}/{r['n_pos']}, target >= {MIN_RECALL})")
+    print(f"false-alarm rate: {r['false_alarm_rate']:.3f}  ({len(r['false_alarms'])}/{r['n_neg']}, target <= {MAX_FALSE_ALARMS})")
+    if r["missed"]:
+        print(f"\nmissed ({len(r['missed'])}):")
+        for t in r["missed"]:
+            print(f"  - {t}")
+    if r["false_alarms"]:
+        print(f"\nfalse alarms ({len(r['false_alarms'])}):")
+        for t, h in r["false_alarms"]:
+            print(f"  - {t}    [{h.category}: {h.pattern}]")
+    ok = r["recall"] >= MIN_RECALL and r["false_alarm_rate"] <= MAX_FALSE_ALARMS
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
