@@ -24,6 +24,9 @@ MIC_BLOCK = 320
 """20 ms capture blocks: fine-grained enough for barge-in timing."""
 OUT_BLOCK = 441
 """20 ms at 22050 Hz, the rate espeak-ng synthesises at."""
+OUT_LATENCY = 0.08
+"""Output buffer: "low" (40 ms) underran through ALSA->PulseAudio; 80 ms keeps
+the cut-off on barge-in well inside the 300 ms budget."""
 
 DeviceSpec = Union[int, str, None]
 
@@ -32,7 +35,30 @@ class AudioDeviceError(RuntimeError):
     """No usable microphone or speaker (message says which and what to do)."""
 
 
+_ALSA_QUIET = None
+
+
+def _quiet_alsa() -> None:
+    """alsa-lib prints "underrun occurred" and similar straight to stderr, over
+    the captions; install a no-op error handler (PortAudio recovers by itself)."""
+    global _ALSA_QUIET
+    if _ALSA_QUIET is not None:
+        return
+    import ctypes
+    import ctypes.util
+
+    handler_t = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                                 ctypes.c_int, ctypes.c_char_p)
+    _ALSA_QUIET = handler_t(lambda *_: None)  # keep a reference for the C side
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("asound") or "libasound.so.2")
+        lib.snd_lib_error_set_handler(_ALSA_QUIET)
+    except (OSError, AttributeError):
+        pass
+
+
 def _sd():
+    _quiet_alsa()
     try:
         import sounddevice as sd
     except OSError as exc:  # PortAudio library missing
@@ -134,7 +160,7 @@ class Player:
         try:
             self._stream = sd.OutputStream(
                 samplerate=samplerate, channels=1, dtype="float32", device=self.device,
-                blocksize=OUT_BLOCK, latency="low", callback=self._callback)
+                blocksize=OUT_BLOCK, latency=OUT_LATENCY, callback=self._callback)
             self._stream.start()
         except Exception as exc:
             raise AudioDeviceError(

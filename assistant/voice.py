@@ -83,6 +83,8 @@ class VoiceIO:
     captions: Captions
     barge: BargeIn = field(default_factory=BargeIn)
     last_expect: tuple[str, ...] = ()
+    extra_phrases: tuple[str, ...] = ()
+    """Always-valid requests (e.g. sections by name) added to every grammar."""
     trace: Optional[Callable[[str, float], None]] = None
     """Timing hook for benchmarks: (event name, monotonic time)."""
 
@@ -96,7 +98,7 @@ class VoiceIO:
         speech = self.tts.synth(text)
         self.mic.drain()
         self.barge.reset()
-        ring: deque[bytes] = deque(maxlen=25)  # 500 ms: the start of the user's words
+        ring: deque[bytes] = deque(maxlen=50)  # 1 s: the start of the user's words
         self.player.play(speech.pcm, speech.samplerate)
         self._mark("play")
         while self.player.playing:
@@ -114,7 +116,7 @@ class VoiceIO:
         return None
 
     def _barge_utterance(self, preroll: list[bytes]) -> Optional[Result]:
-        expect = tuple(dict.fromkeys(BARGE_PHRASES + self.last_expect))
+        expect = tuple(dict.fromkeys(BARGE_PHRASES + self.last_expect + self.extra_phrases))
         res = recognise_stream(lambda: self.mic.read(0.5), self.rec, expect,
                                silence=min(self.cfg.silence, 0.6), timeout=3.0,
                                preroll=preroll, started=True,
@@ -128,9 +130,11 @@ class VoiceIO:
         time.sleep(ECHO_TAIL)
         self.mic.drain()
         self._mark("listen")
-        grammar = None if (open_ and self.rec.name == "vosk") else tuple(expect) or None
-        if grammar is None and self.rec.name == "sphinx":
-            grammar = BARGE_PHRASES  # the embedded model decodes free speech poorly
+        if open_ and self.rec.name == "vosk":
+            grammar = None  # an open answer: recognise freely
+        else:
+            # The embedded model decodes free speech poorly: always a grammar there.
+            grammar = tuple(dict.fromkeys(tuple(expect) + BARGE_PHRASES + self.extra_phrases))
         res = recognise_stream(lambda: self.mic.read(0.5), self.rec, grammar,
                                silence=self.cfg.silence,
                                timeout=self.cfg.listen_timeout if timeout else None,
@@ -153,7 +157,10 @@ class VoiceSession:
         try:
             while pending:
                 event = pending.pop(0)
-                pending += self.execute(self.engine.handle(event))
+                actions = self.engine.handle(event)
+                if isinstance(event, ev.Interrupted) and not actions:
+                    continue  # the Heard/Silence that follows carries the turn
+                pending += self.execute(actions)
         except AudioDeviceError as exc:
             self.io.player.stop()
             self.io.captions.note(str(exc))
@@ -194,6 +201,6 @@ class VoiceSession:
             elif isinstance(action, ev.Quit):
                 return []
         if listen is None:
-            return [ev.PlaybackFinished()]
+            return [ev.PlaybackFinished()] if actions else []
         res = self.io.listen(listen.expect, listen.open, listen.timeout)
         return [ev.Heard(res.text, res.confidence)] if res and res.text else [ev.Silence()]

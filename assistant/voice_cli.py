@@ -206,16 +206,33 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
             mark = _data_dir(args) / HINT_MARK
             print(f"[{models.FETCH_HINT}]")
             if not mark.exists():  # spoken once; printed every time
-                io.say(models.FETCH_HINT.replace("`", ""), interruptible=True)
+                io.say(models.FETCH_HINT.replace("`", ""), interruptible=False)
                 try:
                     mark.parent.mkdir(parents=True, exist_ok=True)
                     mark.touch()
                 except OSError:
                     pass
+        io.extra_phrases = section_phrases(engine)
         return VoiceSession(engine, store, io).run()
     finally:
         io.player.close()
         io.mic.close()
+
+
+def section_phrases(engine: Any) -> tuple[str, ...]:
+    """Ways to ask for a section by name, for grammar-restricted recognition
+    (the embedded recogniser can only hear what its grammar holds)."""
+    script = getattr(engine, "script", None)
+    names: list[str] = []
+    for sec in getattr(script, "sections", []):
+        names += [sec.title, getattr(sec, "spoken_title", "")] + list(getattr(sec, "aliases", []))
+    names = [n.lower().replace("&", "and").strip(" ?.!") for n in names if n]
+    out = []
+    for n in dict.fromkeys(names):
+        # Only long carrier phrases: short ones ("go to why") swallow other commands.
+        out += [f"read me the section about {n}", f"read the section about {n}",
+                f"go to the section about {n}"]
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- read
