@@ -79,6 +79,7 @@ class Store:
         self.notices: list[str] = []
         """One-sentence messages for the user (backups made, files repaired)."""
         self._ensure_dir()
+        self._remove_stale_temp_files()
 
     # ------------------------------------------------------------ files
     @property
@@ -95,6 +96,19 @@ class Store:
             os.chmod(self.dir, DIR_MODE)
         except OSError as e:
             raise StoreError(f"Cannot use the data directory {self.dir}: {e.strerror}.") from None
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files (named after their writer's pid) left by a killed process."""
+        for path in self.dir.glob(f".{STATE}.*"):
+            pids = [int(part) for part in path.name.split(".") if part.isdigit()]
+            if not pids or pids[-1] == os.getpid():
+                continue
+            try:
+                os.kill(pids[-1], 0)
+            except ProcessLookupError:
+                path.unlink(missing_ok=True)  # its writer is gone
+            except OSError:
+                pass  # alive (another user's process)
 
     def _open_private(self, path: Path, flags: int) -> int:
         fd = os.open(path, flags, FILE_MODE)
