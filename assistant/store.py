@@ -148,6 +148,8 @@ class Store:
         if version > SCHEMA:
             raise FutureVersion(version)
         while version < SCHEMA:
+            if version not in MIGRATIONS:
+                raise ValueError(f"unknown schema version {version}")
             data = MIGRATIONS[version](data)
             version = data["schema"]
         progress = data.get("progress")
@@ -168,7 +170,7 @@ class Store:
             backup = self._backup(path, "future")
             self.notices.append(f"Your saved place was written by a newer version (schema {e.version}); "
                                 f"I kept it as {backup.name} and started from the last good copy or fresh.")
-        except (ValueError, UnicodeDecodeError, OSError, TypeError):
+        except (ValueError, UnicodeDecodeError, OSError, TypeError, RecursionError):
             backup = self._backup(path, "corrupt")
             self.notices.append(f"Your saved place could not be read; I kept the damaged file as "
                                 f"{backup.name} and used the last good copy or started fresh.")
@@ -179,7 +181,7 @@ class Store:
             return None
         try:
             return self._read_state(prev)
-        except (ValueError, UnicodeDecodeError, OSError, TypeError):
+        except (ValueError, UnicodeDecodeError, OSError, TypeError, RecursionError):
             self._backup(prev, "corrupt")
             return None
 
@@ -235,7 +237,7 @@ class Store:
                 entry = JournalEntry(**{f.name: obj.get(f.name, "") for f in fields(JournalEntry)})
                 if not all(isinstance(getattr(entry, f.name), str) for f in fields(JournalEntry)):
                     raise ValueError
-            except (ValueError, UnicodeDecodeError, TypeError):
+            except (ValueError, UnicodeDecodeError, TypeError, RecursionError):
                 bad += 1
                 continue
             entries.append(entry)
