@@ -67,6 +67,8 @@ def _progress_from(data: dict) -> Progress:
 # Migrations from older schema versions: version -> function to the next one.
 def _from_v0(data: dict) -> dict:
     """Version 0 (pre-release) stored the progress fields at the top level."""
+    if "section" not in data:
+        raise ValueError("not a saved place (another program's file?)")
     return {"schema": 1, "progress": {k: v for k, v in data.items() if k != "schema"}}
 
 
@@ -163,7 +165,7 @@ class Store:
         path = self.state_path
         prev = path.with_name(STATE + ".prev")
         if not path.exists():
-            return self._load_prev(prev) if prev.exists() else None
+            return self._load_prev(prev, tell=True) if prev.exists() else None
         try:
             return self._read_state(path)
         except FutureVersion as e:
@@ -176,13 +178,16 @@ class Store:
                                 f"{backup.name} and used the last good copy or started fresh.")
         return self._load_prev(prev)
 
-    def _load_prev(self, prev: Path) -> Progress | None:
+    def _load_prev(self, prev: Path, tell: bool = False) -> Progress | None:
         if not prev.exists():
             return None
         try:
             return self._read_state(prev)
-        except (ValueError, UnicodeDecodeError, OSError, TypeError, RecursionError):
-            self._backup(prev, "corrupt")
+        except (ValueError, UnicodeDecodeError, OSError, TypeError, RecursionError, FutureVersion) as e:
+            backup = self._backup(prev, "future" if isinstance(e, FutureVersion) else "corrupt")
+            if tell:
+                self.notices.append(f"Your saved place could not be read; I kept the file as "
+                                    f"{backup.name} and started fresh.")
             return None
 
     def save_progress(self, progress: Progress) -> None:
