@@ -101,6 +101,7 @@ class VoiceIO:
         ring: deque[bytes] = deque(maxlen=50)  # 1 s: the start of the user's words
         self.player.play(speech.pcm, speech.samplerate)
         self._mark("play")
+        onset = 0
         while self.player.playing:
             block = self.mic.read(timeout=0.1)
             if block is None:
@@ -108,15 +109,20 @@ class VoiceIO:
             ring.append(block)
             if not interruptible:
                 continue
+            was_building = self.barge.building
             if self.barge.push(block_rms(block), self.player.recent_level()):
                 self.player.stop()
                 self._mark("barge")
-                return Barged(self._barge_utterance(list(ring)))
+                # Decode from just before the onset: earlier blocks hold only our
+                # own voice, which the grammar would turn into words.
+                return Barged(self._barge_utterance(list(ring)[-onset - 8:]))
+            onset = onset + 1 if was_building or self.barge.building else 0
         self.player.wait(2.0)
         return None
 
     def _barge_utterance(self, preroll: list[bytes]) -> Optional[Result]:
-        expect = tuple(dict.fromkeys(BARGE_PHRASES + self.last_expect + self.extra_phrases))
+        # Commands only: the step's own answers are short words our voice resembles.
+        expect = tuple(dict.fromkeys(BARGE_PHRASES + self.extra_phrases))
         res = recognise_stream(lambda: self.mic.read(0.5), self.rec, expect,
                                silence=min(self.cfg.silence, 0.6), timeout=3.0,
                                preroll=preroll, started=True,

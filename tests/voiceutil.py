@@ -94,3 +94,99 @@ def sound_spans(pcm: bytes, threshold: float = 0.003, gap: float = 0.3) -> list[
             else:
                 spans.append([t, t + 0.01])
     return [(a, b) for a, b in spans]
+
+
+class VoiceRun:
+    """`reflect` as a subprocess on the virtual card, with a synthesised user.
+
+    Captions come from its stdout; what it says is recorded from spk.monitor.
+    """
+
+    def __init__(self, data_dir: Path, tmp: Path, *args: str, env: dict | None = None) -> None:
+        import os
+        import sys
+        import threading
+        import time
+
+        self.tmp = tmp
+        self.lines: list[tuple[float, str]] = []
+        self.rec = Recorder("spk.monitor")
+        root = Path(__file__).resolve().parent.parent
+        full_env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "assistant", "--data-dir", str(data_dir), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
+            cwd=str(root))
+        self.t_launch = time.monotonic()
+        threading.Thread(target=self._pump, daemon=True).start()
+        self._n = 0
+
+    def _pump(self) -> None:
+        import time
+
+        for line in self.proc.stdout:
+            self.lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def text(self) -> str:
+        return "\n".join(line for _, line in self.lines)
+
+    def said(self) -> list[str]:
+        return [line[9:] for _, line in self.lines if line.startswith("Reflect: ")]
+
+    def heard(self) -> list[str]:
+        return [line[5:] for _, line in self.lines if line.startswith("You: ")]
+
+    def wait_for(self, pattern: str, timeout: float = 30.0, since: int = 0) -> float:
+        """Wait for a stdout line matching ``pattern``; returns its time."""
+        import re
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for t, line in self.lines[since:]:
+                if re.search(pattern, line, re.I):
+                    return t
+            if self.proc.poll() is not None and not any(
+                    re.search(pattern, l, re.I) for _, l in self.lines[since:]):
+                raise AssertionError(f"reflect exited waiting for {pattern!r}:\n{self.text()}")
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {pattern!r}:\n{self.text()}")
+
+    def mark(self) -> int:
+        return len(self.lines)
+
+    def speaker_quiet_for(self, seconds: float) -> bool:
+        pcm = self.rec.pcm()[-int(16000 * seconds) * 2:]
+        return len(pcm) >= int(16000 * seconds) * 2 and levels(pcm).max(initial=0) < 0.003
+
+    def wait_listening(self, timeout: float = 60.0, quiet: float = 1.0) -> None:
+        """Wait until it has finished speaking (speaker quiet) and so listens."""
+        import time
+
+        end = time.monotonic() + timeout
+        time.sleep(0.3)
+        while time.monotonic() < end:
+            if self.said() and self.speaker_quiet_for(quiet):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"never went quiet:\n{self.text()}")
+
+    def user(self, text: str, voice: str = "en-us", wait: bool = True, speed: int = 150):
+        """The simulated user says ``text`` into the microphone; returns end time."""
+        import time
+
+        wav = espeak_wav(text, self.tmp / f"u{len(self.lines)}_{abs(hash(text))}.wav", voice, speed)
+        proc = play_into_mic(wav, wait=False)
+        if wait:
+            proc.wait()
+            return time.monotonic()
+        return proc
+
+    def finish(self, timeout: float = 20.0) -> int:
+        try:
+            rc = self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.rec.stop()
+        return rc
