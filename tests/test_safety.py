@@ -52,6 +52,10 @@ DANGER = {
         "i bought a rope",
         "i don't trust myself to be alone tonight",
         "i've written letters to my kids for when i'm gone",
+        "i don't trust myself around the pills",
+        "i deserve to be dead",
+        "how much paracetamol would be enough",
+        "i woke up today wishing i hadn't",
     ],
     "self_harm": [
         "i've been cutting again",
@@ -72,6 +76,9 @@ DANGER = {
         "he won't let me see my family",
         "he smashed everything in the kitchen and said im next",
         "he's physically abusive",
+        "she swore she'd make me pay",
+        "he knows where i work now and keeps texting me",
+        "she's been harming our son",
     ],
     "sexual": [
         "he forced me into sex",
@@ -79,6 +86,7 @@ DANGER = {
         "he had sex with me while i was passed out",
         "he gets angry if i dont have sex with him so i just let him",
         "he threatened to send my nudes to my family",
+        "she doesn't stop touching me even when i ask her to stop",
     ],
     "fear": [
         "im scared to death of him",
@@ -88,6 +96,7 @@ DANGER = {
         "hes waiting outside my work and im scared",
         "i think my life is in danger",
         "i flinch every time he raises his hand",
+        "i'm afraid to stay in the same flat as her",
     ],
 }
 
@@ -155,6 +164,9 @@ ORDINARY = [
     "i took a sleeping pill to get some rest",
     "i wish i could disappear when everyone found out",
     "i nearly died laughing",
+    "he'll make me pay for the tickets",
+    "i know where he lives now",
+    "i don't trust myself to make good decisions",
 ]
 
 
