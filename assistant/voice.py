@@ -26,9 +26,12 @@ BARGE_PHRASES: tuple[str, ...] = (
     "stop", "pause", "wait", "quiet", "be quiet", "go on", "continue", "slower",
     "faster", "repeat that", "go back", "skip", "next section", "where are we",
     "what can i say", "let's take a break", "i need a break", "take a break",
-    "goodbye", "yes", "no",
+    "goodbye", "yes", "no", "resume", "i'm back", "i'm not sure", "help",
 )
 """What a user may say over the assistant (grammar for the barge-in utterance)."""
+
+SPHINX_MAX_EXPECT = 40
+"""Step phrases kept in a pocketsphinx grammar (accuracy falls with size)."""
 
 ECHO_TAIL = 0.15
 """Seconds after playback ends before we listen (the last syllable's echo)."""
@@ -139,8 +142,11 @@ class VoiceIO:
         if open_ and self.rec.name == "vosk":
             grammar = None  # an open answer: recognise freely
         else:
-            # The embedded model decodes free speech poorly: always a grammar there.
-            grammar = tuple(dict.fromkeys(tuple(expect) + BARGE_PHRASES + self.extra_phrases))
+            # The embedded model decodes free speech poorly: always a grammar there,
+            # and a small one (with 600 phrases it missed even "goodbye").
+            limit = SPHINX_MAX_EXPECT if self.rec.name == "sphinx" else len(expect)
+            grammar = tuple(dict.fromkeys(BARGE_PHRASES + tuple(expect)[:limit]
+                                          + self.extra_phrases))
         res = recognise_stream(lambda: self.mic.read(0.5), self.rec, grammar,
                                silence=self.cfg.silence,
                                timeout=self.cfg.listen_timeout if timeout else None,

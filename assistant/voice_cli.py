@@ -230,8 +230,7 @@ def section_phrases(engine: Any) -> tuple[str, ...]:
     out = []
     for n in dict.fromkeys(names):
         # Only long carrier phrases: short ones ("go to why") swallow other commands.
-        out += [f"read me the section about {n}", f"read the section about {n}",
-                f"go to the section about {n}"]
+        out.append(f"read me the section about {n}")
     return tuple(out)
 
 
