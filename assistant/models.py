@@ -99,7 +99,8 @@ def candidates(explicit: Optional[str] = None,
 def resolve_model(explicit: Optional[str] = None,
                   data_dir: Optional[Path] = None) -> Optional[Path]:
     """The model to use, or None. An explicit --model that is not a model is an error."""
-    if explicit and not candidates(explicit, data_dir)[:1]:
+    p = Path(explicit).expanduser() if explicit else None
+    if p is not None and not (is_model(p) or _models_in(p)):
         raise ModelError(f"{explicit} is not a Vosk model directory "
                          "(it needs am/final.mdl, conf/ and graph/)")
     found = candidates(explicit, data_dir)
