@@ -5,6 +5,13 @@ so an answer that merely contains a command word ("i can't stop thinking
 about it") scores low and stays an answer. Section names are found first
 and replaced by a placeholder, so "read me the part about forgiveness"
 matches the template "read me the part about {section}".
+
+Both examples and utterances are normalised the same way first (apostrophes
+dropped, spoken variants and synonyms rewritten, fillers and stutters
+removed; see commands.toml [normalise]). The best examples are then
+rescored: content words of the utterance that neither the example nor the
+intent's other examples account for cost points, more so for words that
+tell a story ("he", "she", "last night").
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ _SLOT_TOKEN = "xsectionx"  # a token that cannot occur in speech
 COMMANDS = (
     "pause", "resume", "repeat", "next", "back", "read_section", "goto_section",
     "stop_reading", "slower", "faster", "help", "where_am_i", "list_sections",
-    "quit", "yes", "no", "unsure",
+    "quit", "yes", "no", "unsure", "perspective", "delete_journal",
 )
 SECTION_INTENTS = ("read_section", "goto_section")
 
@@ -59,67 +66,183 @@ class Match:
 
 _PUNCT = re.compile(r"[^\w\s']+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+# "wait wait", "hold on hold on", "bye bye": a repeated word or pair once.
+_REPEATS = re.compile(r"\b(\w+(?: \w+)?)(?: \1\b)+")
+
+
+def _basic(text: str) -> str:
+    """Lowercase, no punctuation, no apostrophes ("let's" and "lets" alike)."""
+    text = text.lower().replace("\u2019", "'")
+    text = _PUNCT.sub(" ", text).replace("'", "")
+    return _SPACES.sub(" ", text).strip()
+
+
+def _alternation(words: Iterable[str]) -> re.Pattern:
+    words = sorted({w for w in words if w}, key=len, reverse=True)
+    if not words:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
 
 
 class Normaliser:
-    """Lowercase, drop punctuation and fillers ("um", "please", "could you")."""
+    """Recogniser text to a canonical form for matching.
 
-    def __init__(self, fillers: Iterable[str]) -> None:
-        words = sorted({f.strip().lower() for f in fillers if f.strip()}, key=len, reverse=True)
-        self._fillers = re.compile(
-            r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b" if words else r"(?!x)x"
-        )
+    Lowercase, no punctuation or apostrophes; spelled-out and spoken
+    variants rewritten to one form (``replace``: "let us" -> "lets",
+    "quicker" -> "faster"); fillers dropped ("um", "please", "could you");
+    a stuttered word or pair kept once ("wait wait").
+    """
 
-    def __call__(self, text: str) -> str:
-        text = text.lower().replace("’", "'")
+    def __init__(self, fillers: Iterable[str], replace: dict[str, str] | None = None) -> None:
+        self._map = {_basic(k): _basic(v) for k, v in (replace or {}).items() if _basic(k)}
+        self._replace_re = _alternation(self._map)
+        self._fillers = _alternation(self._rewrite(_basic(f)) for f in fillers)
+
+    def _rewrite(self, text: str) -> str:
+        if not self._map:
+            return text
+        return self._replace_re.sub(lambda m: self._map[m.group(0)], text)
+
+    def light(self, text: str) -> str:
+        """Only lowercase and no punctuation: for display and recogniser grammars."""
+        text = text.lower().replace("\u2019", "'")
         text = _PUNCT.sub(" ", text)
-        text = self._fillers.sub(" ", text)
         return _SPACES.sub(" ", text).strip()
 
+    def __call__(self, text: str) -> str:
+        text = self._rewrite(_basic(text))
+        text = self._fillers.sub(" ", text)
+        text = _SPACES.sub(" ", text).strip()
+        return _REPEATS.sub(r"\1", text)
 
-def _ratio_scores(query: str, choices: Sequence[str]) -> np.ndarray:
-    """Best of plain and word-order-free similarity, 0..100, per choice."""
-    a = process.cdist([query], choices, scorer=fuzz.ratio)[0]
-    b = process.cdist([query], choices, scorer=fuzz.token_sort_ratio)[0]
-    return np.maximum(a, b)
+
+def _sorted_words(text: str) -> str:
+    return " ".join(sorted(text.split()))
+
+
+class _Strings:
+    """A list of strings compared as a whole and word-order-free; each
+    distinct string (and its sorted words) is compared once."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        unique = list(dict.fromkeys(texts))
+        where = {t: i for i, t in enumerate(unique)}
+        self.unique = unique
+        self.sorted = [_sorted_words(t) for t in unique]
+        self.back = np.array([where[t] for t in texts], dtype=np.int64)
+
+    def ratios(self, query: str, cutoff: float = 40) -> np.ndarray:
+        """Best of plain and word-order-free similarity, 0..100, per text."""
+        if not self.unique:
+            return np.zeros(len(self.back), dtype=np.float32)
+        a = process.cdist([query], self.unique, scorer=fuzz.ratio, score_cutoff=cutoff)[0]
+        if " " in query:
+            b = process.cdist([_sorted_words(query)], self.sorted, scorer=fuzz.ratio,
+                              score_cutoff=cutoff)[0]
+            np.maximum(a, b, out=a)
+        return a[self.back]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _same_word(a: str, b: str) -> bool:
+    """The same word, inflected or slightly misheard ("talking"/"talk")."""
+    if len(a) >= 4 and len(b) >= 4:
+        n = min(len(a), len(b))
+        if a[:n - 1] == b[:n - 1] and (n >= 5 or a[:n] == b[:n]):
+            return True
+        return fuzz.ratio(a, b) >= 80
+    return False
+
+
+# Points off per content word of the utterance that the example does not
+# account for ("i keep going back to that night" is not "keep going"), and
+# more for words that tell a story rather than give a command ("he", "she").
+UNEXPLAINED = 5.0
+NARRATIVE = 12.0
+# An example found inside a longer utterance is never quite a whole match.
+INSIDE_WEIGHT = 0.95
+TIE_BREAK = 0.001
+TOP_K = 8
+
+# Comparisons with light words removed lose a little information: a tie with
+# a whole-utterance match goes to the whole utterance.
+LIGHT_WEIGHT = 0.97
 
 
 class ExampleIndex:
-    """Example phrases grouped by intent; best score per intent."""
+    """Example phrases grouped by intent; best score per intent.
+
+    ``phrases`` are the examples as written (for recogniser grammars);
+    ``keys`` their canonical forms, which are what is compared.
+    """
 
     def __init__(self, examples: dict[str, list[str]],
-                 strip: Callable[[str], str] | None = None) -> None:
+                 strip: Callable[[str], str] | None = None,
+                 keys: dict[str, list[str]] | None = None) -> None:
         self.intents = list(examples)
         self.phrases: list[str] = []
+        self.keys: list[str] = []
         owners: list[int] = []
         for i, name in enumerate(self.intents):
-            for phrase in examples[name]:
+            for j, phrase in enumerate(examples[name]):
                 self.phrases.append(phrase)
+                self.keys.append(keys[name][j] if keys else phrase)
                 owners.append(i)
         self._owners = np.array(owners, dtype=np.int64)
         self._strip = strip
-        self._stripped = [strip(p) for p in self.phrases] if strip else []
+        self._full = _Strings(self.keys)
+        self._stripped = [strip(p) for p in self.keys] if strip else []
+        self._light = _Strings(self._stripped)
+        self._empty = np.array([not p for p in self._stripped], dtype=bool)
         self._lengths = np.array([max(1, len(p.split())) for p in self._stripped])
-        self.word_counts = np.array([max(1, len(p.split())) for p in self.phrases])
+        self.word_counts = np.array([max(1, len(p.split())) for p in self.keys])
+        # Bag of words of the stripped examples: which examples could lie
+        # inside a longer utterance (token-set similarity only for those).
+        vocab: dict[str, int] = {}
+        for p in self._stripped:
+            for w in p.split():
+                vocab.setdefault(w, len(vocab))
+        self._vocab = vocab
+        self._bag = np.zeros((len(self.keys), max(1, len(vocab))), dtype=np.float32)
+        for r, p in enumerate(self._stripped):
+            for w in set(p.split()):
+                self._bag[r, vocab[w]] = 1.0
+        self._bag_len = self._bag.sum(axis=1)
 
     def scores(self, query: str) -> np.ndarray:
-        """Whole-utterance similarity to every phrase; also compared with
+        """Whole-utterance similarity to every example; also compared with
         light words removed on both sides (when anything is left)."""
-        scores = _ratio_scores(query, self.phrases)
+        scores = self._full.ratios(query)
         if self._strip is not None:
             q = self._strip(query)
             if q:
-                empty = np.array([not p for p in self._stripped])
-                light = _ratio_scores(q, self._stripped)
+                light = self._light.ratios(q) * LIGHT_WEIGHT
+                light[self._empty] = 0
+                np.maximum(scores, light, out=scores)
                 # An example's words inside a longer utterance count, less
                 # the more the utterance says beyond them.
-                inside = process.cdist([q], self._stripped, scorer=fuzz.token_set_ratio)[0]
-                inside = inside * np.minimum(1.0, self._lengths / len(q.split())) ** 0.25 * 0.9
-                scores = np.maximum(scores, np.where(empty, 0, np.maximum(light, inside)))
+                words = q.split()
+                cols = [self._vocab[w] for w in set(words) if w in self._vocab]
+                if cols:
+                    overlap = self._bag[:, cols].sum(axis=1)
+                    cand = np.nonzero((overlap > 0) & (overlap * 2 >= self._bag_len))[0]
+                    if len(cand):
+                        inside = process.cdist([q], [self._stripped[i] for i in cand],
+                                               scorer=fuzz.token_set_ratio)[0]
+                        inside = inside * np.minimum(1.0, self._lengths[cand] / len(words)) ** 0.25 * 0.9
+                        scores[cand] = np.maximum(scores[cand], inside)
         return scores
 
     def ranked(self, query: str, scores: np.ndarray | None = None) -> list[tuple[str, float]]:
-        if not self.phrases or not query:
+        if not self.keys or not query:
             return []
         if scores is None:
             scores = self.scores(query)
@@ -130,29 +253,50 @@ class ExampleIndex:
 
 
 class SectionFinder:
-    """Finds a section named in an utterance ("the part about forgiveness")."""
+    """Finds a section named in an utterance ("the part about forgiveness").
 
-    def __init__(self, aliases: dict[str, list[str]]) -> None:
-        self._aliases = [(a, sid) for sid, names in aliases.items() for a in names]
+    Aliases and utterances are compared in canonical form (``normalise``).
+    """
+
+    def __init__(self, aliases: dict[str, list[str]],
+                 normalise: Callable[[str], str] | None = None) -> None:
+        norm = normalise or (lambda t: t)
+        pairs = {(norm(a), sid) for sid, names in aliases.items() for a in names}
+        self._aliases = [(a, sid) for a, sid in pairs if a]
         # Longer names first: "going forward" before "forward".
-        self._aliases.sort(key=lambda x: len(x[0]), reverse=True)
+        self._aliases.sort(key=lambda x: (-len(x[0]), x[0], x[1]))
+        self._raw = [(a.lower(), sid) for sid, names in aliases.items() for a in names]
+        self._names = [a for a, _ in self._aliases]
+        self._stems: dict[str, list[tuple[str, str]]] = {}
+        for a, sid in self._aliases:
+            if " " not in a and len(a) >= 6:
+                self._stems.setdefault(a[:6], []).append((a, sid))
 
     def find(self, text: str, cutoff: float = 86.0) -> tuple[str | None, str]:
         """Return (section id, text with the name replaced by the slot)."""
         best: tuple[float, int, int, str] | None = None
-        for alias, sid in self._aliases:
-            if len(alias) < 4:
-                continue
-            if alias in text:
-                start = text.index(alias)
-                cand = (100.0 + len(alias) / 100, start, start + len(alias), sid)
-            else:
-                al = fuzz.partial_ratio_alignment(alias, text, score_cutoff=cutoff)
-                if al is None or len(alias) < 6:
+        if self._aliases:
+            # One vectorised pass says which names can be in the text at all.
+            near = process.cdist([text], self._names, scorer=fuzz.partial_ratio,
+                                 score_cutoff=cutoff)[0]
+            for i in np.nonzero(near)[0]:
+                alias, sid = self._aliases[i]
+                if len(alias) < 4:
                     continue
-                cand = (al.score + len(alias) / 100, al.dest_start, al.dest_end, sid)
-            if best is None or cand[0] > best[0]:
-                best = cand
+                if alias in text:
+                    start = text.index(alias)
+                    cand = (100.0 + len(alias) / 100, start, start + len(alias), sid)
+                else:
+                    if len(alias) < 6:
+                        continue
+                    al = fuzz.partial_ratio_alignment(alias, text, score_cutoff=cutoff)
+                    if al is None:
+                        continue
+                    cand = (al.score + len(alias) / 100, al.dest_start, al.dest_end, sid)
+                if best is None or cand[0] > best[0]:
+                    best = cand
+        if best is None:
+            best = self._find_split(text)
         if best is None:
             return None, text
         _, start, end, sid = best
@@ -162,32 +306,88 @@ class SectionFinder:
         while end < len(text) and text[end].isalnum():
             end += 1
         templated = (text[:start] + _SLOT_TOKEN + text[end:]).strip()
+        # "the apology session", "the motives action": a misheard "section".
+        templated = _MISHEARD_SECTION.sub(_SLOT_TOKEN + " section", templated)
         return sid, _SPACES.sub(" ", templated)
+
+    def _find_split(self, text: str) -> tuple[float, int, int, str] | None:
+        """A one-word name said in another form ("apologizing", "communicating")
+        or split by the recogniser ("for giving"): same stem, same section."""
+        spans: list[tuple[str, int, int]] = []
+        pos = []
+        start = 0
+        for w in text.split(" "):
+            pos.append((w, start, start + len(w)))
+            start += len(w) + 1
+        for k, (w, a, b) in enumerate(pos):
+            spans.append((w, a, b))
+            if k + 1 < len(pos):
+                spans.append((w + pos[k + 1][0], a, pos[k + 1][2]))
+        best = None
+        for word, a, b in spans:
+            if len(word) < 6:
+                continue
+            for name, sid in self._stems.get(word[:6], ()):
+                n = _common_prefix(word, name)
+                if n >= 6 and n >= 0.6 * min(len(word), len(name)):
+                    cand = (90.0 + n / 100, a, b, sid)
+                    if best is None or cand[0] > best[0]:
+                        best = cand
+        return best
 
     def best_section(self, text: str) -> str | None:
         """Fuzzy lookup of a bare section name (for `reflect read NAME`)."""
-        choices = [a for a, _ in self._aliases]
+        choices = [a for a, _ in self._raw]
         hit = process.extractOne(text.lower().strip(), choices, scorer=fuzz.WRatio, score_cutoff=70)
-        return self._aliases[hit[2]][1] if hit else None
+        return self._raw[hit[2]][1] if hit else None
+
+
+_MISHEARD_SECTION = re.compile(_SLOT_TOKEN + r" (?:session|action|selection|suction|sections)\b")
 
 
 class IntentMatcher:
     """Global commands plus per-step intents, one matcher for all."""
 
     def __init__(self, commands: dict[str, list[str]], fillers: Iterable[str],
-                 section_aliases: dict[str, list[str]], stopwords: Iterable[str] = ()) -> None:
-        self.normalise = Normaliser(fillers)
-        light = {w.lower() for w in stopwords}
-        self.strip = lambda text: " ".join(w for w in text.split() if w not in light)
-        self.sections = SectionFinder(section_aliases)
+                 section_aliases: dict[str, list[str]], stopwords: Iterable[str] = (),
+                 replace: dict[str, str] | None = None, narrative: Iterable[str] = ()) -> None:
+        self.normalise = Normaliser(fillers, replace)
+        light = {self.normalise(w) for w in stopwords} | {_basic(w) for w in stopwords}
+        self.light_words = frozenset(w for w in light if w)
+        self.strip = lambda text: " ".join(w for w in text.split() if w not in self.light_words)
+        self.sections = SectionFinder(section_aliases, self.normalise)
+        self.narrative = frozenset(self.normalise(w) for w in narrative) - {""}
         plain: dict[str, list[str]] = {}
+        plain_keys: dict[str, list[str]] = {}
         slotted: dict[str, list[str]] = {}
+        slotted_keys: dict[str, list[str]] = {}
         for name, phrases in commands.items():
             for p in phrases:
-                p = self.normalise(p.replace(SLOT, _SLOT_TOKEN))
-                (slotted if _SLOT_TOKEN in p else plain).setdefault(name, []).append(p)
-        self.commands = ExampleIndex(plain, self.strip)
-        self.slotted = ExampleIndex(slotted, self.strip)
+                key = self.normalise(p.replace(SLOT, _SLOT_TOKEN))
+                if not key:
+                    continue
+                shown = self.normalise.light(p)
+                if _SLOT_TOKEN in key:
+                    slotted.setdefault(name, []).append(shown)
+                    slotted_keys.setdefault(name, []).append(key)
+                else:
+                    plain.setdefault(name, []).append(shown)
+                    plain_keys.setdefault(name, []).append(key)
+        self.commands = ExampleIndex(plain, self.strip, plain_keys)
+        # Each intent's words: a word another example of the intent uses is
+        # part of how people say that command.
+        self.vocab = {name: frozenset(w for k in plain_keys.get(name, []) + slotted_keys.get(name, [])
+                                      for w in k.split() if w != _SLOT_TOKEN)
+                      for name in commands}
+        self._words = sorted({w for v in self.vocab.values() for w in v})
+        self._by_prefix: dict[str, list[str]] = {}
+        for w in self._words:
+            if len(w) >= 4:
+                self._by_prefix.setdefault(w[:4], []).append(w)
+        self._similar_cache: dict[str, frozenset[str]] = {}
+        self._example_words: dict[str, frozenset[str]] = {}
+        self.match("warm up the matcher")  # first calls into numpy/rapidfuzz are slow
+        self.slotted = ExampleIndex(slotted, self.strip, slotted_keys)
         self.generic = {k: plain.get(k, []) for k in ("yes", "no", "unsure")}
         self._step_cache: dict[int, ExampleIndex] = {}
 
@@ -197,23 +397,85 @@ class IntentMatcher:
         q = self.normalise(text)
         if not q:
             return Match(NONE, 0.0)
-        ranked = self.commands.ranked(q)
+        pools = [(self.commands, q, self.commands.scores(q))]
         section, templated = self.sections.find(q)
         if section is not None:
-            for name, score in self.slotted.ranked(templated):
-                ranked.append((name, score))
-            ranked.sort(key=lambda x: -x[1])
-        # Keep each intent once (its best score).
-        seen: dict[str, float] = {}
-        for name, score in ranked:
-            seen.setdefault(name, score)
-        ordered = list(seen.items())
-        best, score = ordered[0]
-        alternatives = ordered[1:3]
+            pools.append((self.slotted, templated, self.slotted.scores(templated)))
+        ranked = self._rerank(pools)
+        if not ranked:
+            return Match(NONE, 0.0)
+        best, score = ranked[0]
+        alternatives = ranked[1:3]
         if score < CONFIRM:
-            return Match(NONE, score, None, ordered[:2])
+            return Match(NONE, score, None, ranked[:2])
         sec = section if best in SECTION_INTENTS else None
         return Match(best, score, sec, alternatives)
+
+    def _similar(self, word: str) -> frozenset[str]:
+        """Example words that count as ``word`` (itself, inflected, misheard)."""
+        hit = self._similar_cache.get(word)
+        if hit is None:
+            near = set()
+            if len(word) >= 4:
+                ratios = process.cdist([word], self._words, scorer=fuzz.ratio, score_cutoff=80)[0]
+                near = {self._words[i] for i in np.nonzero(ratios)[0]}
+                near |= {e for e in self._by_prefix.get(word[:4], ()) if _same_word(word, e)}
+            near.add(word)
+            hit = frozenset(near)
+            if len(self._similar_cache) < 20000:
+                self._similar_cache[word] = hit
+        return hit
+
+    def _unexplained(self, words: list[str], example: str, intent: str) -> tuple[int, float]:
+        """The utterance's content words that neither the example nor another
+        example of the same intent accounts for ("i need some time to collect
+        myself can we pause" is all pause words), and the points off for
+        them: more for words that tell a story ("he", "she")."""
+        ex = self._example_words.get(example)
+        if ex is None:
+            ex = self._example_words[example] = frozenset(example.split())
+        vocab = self.vocab.get(intent, frozenset())
+        n, off = 0, 0.0
+        for w in words:
+            if w in ex or w in vocab:
+                continue
+            similar = self._similar(w)
+            if not ex.isdisjoint(similar) or not vocab.isdisjoint(similar):
+                continue
+            n += 1
+            off += UNEXPLAINED + NARRATIVE * (w in self.narrative)
+        return n, off
+
+    def _rerank(self, pools) -> list[tuple[str, float]]:
+        """Best examples of each pool, rescored: an example inside a longer
+        utterance counts less the more the utterance says beyond it that is
+        not said in that intent's examples; each intent once, best first."""
+        best: dict[str, tuple[float, float]] = {}
+        for index, text, scores in pools:
+            if not len(scores):
+                continue
+            words = [w for w in text.split() if w not in self.light_words and w != _SLOT_TOKEN]
+            stripped = self.strip(text)
+            k = min(TOP_K, len(scores))
+            top = np.argpartition(-scores, k - 1)[:k]
+            for i in top:
+                name = index.intents[index._owners[i]]
+                n, off = self._unexplained(words, index.keys[i], name)
+                score = float(scores[i])
+                light = index._stripped[i] if index._strip is not None else ""
+                if n < len(words) and light and stripped:
+                    inside = fuzz.token_set_ratio(stripped, light)
+                    size = len(light.split())
+                    score = max(score, inside * (size / (size + n)) ** 0.25 * INSIDE_WEIGHT)
+                score = min(100.0, score - off)
+                # Ties (often word-order-free ones: "back go" is "go back")
+                # go to the example closest word for word; the score reported
+                # stays 0..100.
+                key = score + TIE_BREAK * fuzz.ratio(text, index.keys[i])
+                if key > best.get(name, (-1e9, 0.0))[0]:
+                    best[name] = (key, score)
+        ordered = sorted(best.items(), key=lambda x: -x[1][0])
+        return [(name, score) for name, (_, score) in ordered]
 
     # ----------------------------------------------------------- step intents
     def match_step(self, text: str, intents: dict[str, list[str]]) -> Match:
@@ -228,16 +490,16 @@ class IntentMatcher:
         key = id(intents)
         index = self._step_cache.get(key)
         if index is None:
-            full = {n: [self.normalise(e) for e in (ex or self.generic.get(n, []))]
-                    for n, ex in intents.items()}
-            index = self._step_cache[key] = ExampleIndex(full, self.strip)
-        if not index.phrases:
+            full = {n: list(ex or self.generic.get(n, [])) for n, ex in intents.items()}
+            keys = {n: [self.normalise(e) for e in ex] for n, ex in full.items()}
+            index = self._step_cache[key] = ExampleIndex(full, self.strip, keys)
+        if not index.keys:
             return Match(NONE, 0.0)
         whole = index.scores(q)
         # Containment counts when the answer holds the example ("yes i think
         # it was a misunderstanding"), not when the example holds a short
         # answer (a bare "no" inside "no one in particular").
-        loose = process.cdist([q], index.phrases, scorer=fuzz.token_set_ratio)[0]
+        loose = process.cdist([q], index.keys, scorer=fuzz.token_set_ratio)[0]
         cover = np.minimum(1.0, len(q.split()) / index.word_counts)
         scores = np.maximum(whole, loose * cover * 0.95)
         ranked = index.ranked(q, scores)
@@ -263,7 +525,11 @@ def load_matcher(section_aliases: dict[str, list[str]], path: Path | None = None
     if missing:
         raise ContentError(f"{path}: key 'intents': missing {', '.join(missing)}")
     norm = data.get("normalise", {})
-    for key in ("fillers", "stopwords"):
+    for key in ("fillers", "stopwords", "narrative"):
         if not isinstance(norm.get(key, []), list):
             raise ContentError(f"{path}: key 'normalise.{key}' must be a list of strings")
-    return IntentMatcher(commands, norm.get("fillers", []), section_aliases, norm.get("stopwords", []))
+    replace = norm.get("replace", {})
+    if not isinstance(replace, dict) or not all(isinstance(v, str) for v in replace.values()):
+        raise ContentError(f"{path}: key 'normalise.replace' must be a table of strings")
+    return IntentMatcher(commands, norm.get("fillers", []), section_aliases,
+                         norm.get("stopwords", []), replace, norm.get("narrative", []))

@@ -1,0 +1,170 @@
+"""Global-command matching on recogniser-style text (assistant.intents).
+
+Paraphrases here are written for the tests: none is an example in
+commands.toml, so they check that matching generalises. Speed is measured
+by `reflect nlu --eval`, not asserted here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.intents import ACCEPT, NONE, IntentMatcher, Normaliser
+from assistant.session import load_content
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    return load_content().matcher
+
+
+def understood(matcher: IntentMatcher, text: str) -> str:
+    m = matcher.match(text)
+    return m.intent if m.score >= ACCEPT else NONE
+
+
+PARAPHRASES = {
+    "pause": ["could i have a little break", "hmm can we pause it for a while",
+              "i gotta step out for a second", "let's stop for a few minutes i need some water"],
+    "resume": ["okay i'm back we can go on", "let's keep on going", "alright continue please",
+               "i'm ready to carry on now"],
+    "repeat": ["sorry could you ask me that again", "i didn't quite hear the question",
+               "what was that you said", "say that once more please"],
+    "next": ["can we just skip that one", "let's go to the next one please",
+             "i don't really want to answer this let's move on", "skip please"],
+    "back": ["can we go back one question", "go back to the one before",
+             "i'd like to return to the previous question"],
+    "stop_reading": ["stop stop stop", "okay hold on a sec", "please be quiet", "wait a minute stop reading"],
+    "slower": ["you're going way too fast for me", "please talk slower",
+               "can you slow down a little bit", "slow it down a lil bit"],
+    "faster": ["can you go a bit quicker", "you could speed up a little",
+               "talk a bit faster please", "you are way too slow"],
+    "help": ["i'm not sure what i can say here", "so what am i meant to do now",
+             "can you tell me the commands", "how do i work this"],
+    "where_am_i": ["which section are we on right now", "where are we at in the article",
+                   "what section am i on"],
+    "list_sections": ["which sections do you have", "what are all the topics",
+                      "can you tell me what sections there are"],
+    "quit": ["ok i'm gonna stop for today goodbye", "i need to go now bye",
+             "let's end it for today", "close the session please"],
+    "yes": ["yeah okay sure", "yes that's fine", "uh huh", "yep definitely"],
+    "no": ["nah i'm good", "nah not really no", "nope"],
+    "unsure": ["i'm not really all that sure", "i honestly don't know", "hmm maybe i suppose"],
+    "perspective": ["actually it's me who lied to my partner",
+                    "no wait i'm the one who broke their trust", "can i pick a different situation"],
+    "delete_journal": ["please delete all my answers", "can you erase everything i've told you",
+                       "get rid of everything in my journal"],
+}
+
+
+@pytest.mark.parametrize("intent,text", [(i, t) for i, ts in PARAPHRASES.items() for t in ts])
+def test_paraphrase_of_each_command(matcher, intent, text):
+    assert understood(matcher, text) == intent
+
+
+@pytest.mark.parametrize("text", [
+    "i can't stop thinking about it",
+    "he came back late",
+    "i keep going back to that night",
+    "she said she needed a break from me",
+    "he stopped answering my calls",
+    "i read his messages last night",
+    "i was too quick to forgive her",
+    "she said goodbye to him at the station",
+    "the next day she apologized",
+    "she always repeats the same story",
+    "i'm ready to trust again",
+    "he deleted all his messages",
+    "i wish i could go back in time",
+    "we keep pausing the conversation when it gets hard",
+    "the weather is nice today",
+])
+def test_answers_that_contain_command_words_stay_none(matcher, text):
+    assert understood(matcher, text) == NONE
+
+
+@pytest.mark.parametrize("text,intent,section", [
+    ("can you read me the stalking section", "read_section", "stalking"),
+    ("i'd like to hear the part about rebuilding trust", "read_section", "rebuilding"),
+    ("um read me the going forward part please", "read_section", "going_forward"),
+    ("read out the bit on apologizing", "read_section", "apology"),
+    ("let's go to communication", "goto_section", "communicate"),
+    ("take me to forgiveness and recovery", "goto_section", "forgiveness"),
+    ("i want to talk about my motives", "goto_section", "motives"),
+    ("go to the intro", "goto_section", "introduction"),
+    ("jump to the bottom line", "goto_section", "bottom_line"),
+    # misheard "section", a name split in two, another form of the name
+    ("take me to the timing session", "goto_section", "timing"),
+    ("read me the part about for giving", "read_section", "forgiveness"),
+    ("let's talk about communicating", "goto_section", "communicate"),
+])
+def test_section_slot(matcher, text, intent, section):
+    m = matcher.match(text)
+    assert (m.intent, m.section) == (intent, section)
+    assert m.score >= ACCEPT
+
+
+def test_read_without_a_name_reads_the_current_section(matcher):
+    m = matcher.match("can you just read it out")
+    assert m.intent == "read_section" and m.section is None
+
+
+def test_only_section_intents_carry_a_section(matcher):
+    m = matcher.match("go back to the previous question about forgiveness")
+    assert m.section is None or m.intent in ("read_section", "goto_section")
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("um uh pause", "pause"),
+    ("hey so um could you like repeat that please", "repeat"),
+    ("erm okay so what section are we in", "where_am_i"),
+    ("lets take a break", "pause"),          # no apostrophe from the recogniser
+    ("im back", "resume"),
+    ("i am back", "resume"),
+    ("dont read it", NONE),
+    ("wait wait wait", "stop_reading"),      # stutter
+    ("hold on hold on", "stop_reading"),
+    ("uh huh", "yes"),                       # not the filler "uh" + "huh"
+    ("um", NONE),
+    ("", NONE),
+])
+def test_fillers_contractions_and_stutters(matcher, text, intent):
+    assert understood(matcher, text) == intent
+
+
+def test_normaliser_canonical_forms():
+    n = Normaliser(["um", "please"], {"let us": "lets", "i am": "im", "ok": "okay"})
+    assert n("Um, let's GO please!") == "lets go"
+    assert n("let us go") == n("lets go") == n("let's go")
+    assert n("I’m ok") == n("i am okay") == "im okay"
+    assert n("stop stop stop") == "stop"
+    assert n.light("Let's go!") == "let's go"
+
+
+def test_scores_are_percentages_and_alternatives_differ(matcher):
+    for text in ("stop", "goodbye", "read me the part about forgiveness", "he came back late"):
+        m = matcher.match(text)
+        assert 0.0 <= m.score <= 100.0
+        assert all(0.0 <= s <= 100.0 for _, s in m.alternatives)
+        assert m.intent not in [i for i, _ in m.alternatives]
+
+
+def test_bare_stop_is_stop_reading_not_pause(matcher):
+    # The engine turns stop_reading into a pause when nothing is being read.
+    assert understood(matcher, "stop") == "stop_reading"
+    assert understood(matcher, "can we pause") == "pause"
+    assert understood(matcher, "stop for today") == "quit"
+
+
+def test_grammar_phrases_keep_their_spelling(matcher):
+    # Recogniser grammars get the examples as written (apostrophes kept).
+    assert "let's take a break" in matcher.commands.phrases
+    assert all("xsectionx" not in p for p in matcher.commands.phrases)
+
+
+def test_step_intents_still_match_answers(matcher):
+    intents = {"hurt": ["someone broke my trust", "i was the one who got hurt"],
+               "hurter": ["i broke someone's trust", "i'm the one who hurt them"]}
+    assert matcher.match_step("um i think someone broke my trust", intents).intent == "hurt"
+    assert matcher.match_step("the weather is nice", intents).intent == NONE
+    assert matcher.match_step("yes", {"yes": [], "no": []}).intent == "yes"
