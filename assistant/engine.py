@@ -28,6 +28,9 @@ CONFIRM_DELETE, HEAVY_OFFER, FINISHED, CHOOSING = (
     "confirm_delete", "heavy_offer", "finished", "choosing")
 
 ANSWERS = ("yes", "no", "unsure")
+# A step's own answer wins over a global command that scores up to this much
+# higher: at a question, an answer is the likelier reading.
+STEP_SLACK = 5.0
 # Commands that a plain answer must not be mistaken for at an open prompt
 # unless the match is strong.
 _PAUSE_LIKE = ("pause", "stop_reading")
@@ -339,7 +342,7 @@ class Engine:
             # The step's own answers win over a global command they resemble
             # ("i just want to reflect" is an answer to "which fits you?").
             found = self.matcher.match_step(text, self._step_intents())
-            if found.intent != NONE and found.score >= match.score:
+            if found.intent != NONE and found.score + STEP_SLACK >= match.score:
                 return self._answer(event, match, out, found)
         if match.intent not in (NONE,) + ANSWERS and match.score >= ACCEPT:
             return self._finish(self._command(out, match))

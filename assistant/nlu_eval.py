@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from assistant.content_files import ContentError
+from assistant.engine import STEP_SLACK
 from assistant.intents import ACCEPT, NONE
 
 ANSWERS = ("yes", "no", "unsure")
@@ -39,14 +40,16 @@ def predict(content, text: str, step: str = "") -> tuple[str, str]:
     command = m.intent if m.score >= ACCEPT else NONE
     if not step:
         return command, m.section or ""
-    if command not in (NONE,) + ANSWERS:
-        return command, m.section or ""
     section_id, step_id = step.split(".", 1)
     try:
         st = content.script.by_id(section_id).steps[step_id]
     except KeyError:
         raise ContentError(f"unknown step '{step}'") from None
     found = content.matcher.match_step(text, {n: i.examples for n, i in st.intents.items()})
+    # The same precedence as the engine: a step answer beats a look-alike command.
+    if command not in (NONE,) + ANSWERS and not (
+            found.intent != NONE and found.score + STEP_SLACK >= m.score):
+        return command, m.section or ""
     if found.intent == NONE and command in st.intents:
         return command, ""
     return found.intent, ""
