@@ -98,6 +98,12 @@ class Store:
             os.chmod(self.dir, DIR_MODE)
         except OSError as e:
             raise StoreError(f"Cannot use the data directory {self.dir}: {e.strerror}.") from None
+        for path in [*self.dir.glob(STATE + "*"), *self.dir.glob(JOURNAL + "*")]:
+            try:  # copied in with cp or made by hand: private again
+                if path.is_file() and not path.is_symlink():
+                    os.chmod(path, FILE_MODE)
+            except OSError:
+                pass
 
     def _remove_stale_temp_files(self) -> None:
         """Temp files (named after their writer's pid) left by a killed process."""
