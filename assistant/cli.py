@@ -257,5 +257,6 @@ def _export_markdown(entries, path: Path) -> None:
     for e in entries:
         lines += [f"## {e.time} — {e.section}", "", f"**{e.prompt}**", "", e.answer, ""]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when it overwrites an older, readable export
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
