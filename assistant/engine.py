@@ -39,12 +39,14 @@ _PAUSE_LIKE = ("pause", "stop_reading")
 class Engine:
     def __init__(self, script: Script, matcher: IntentMatcher, safety: SafetyNet,
                  phrases: Phrases, progress: Progress | None = None,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None,
+                 grammar: dict[str, tuple[str, ...]] | None = None) -> None:
         self.script = script
         self.matcher = matcher
         self.safety = safety
         self.phrases = phrases
         self.rng = rng or random.Random(0)
+        self.grammar = grammar or {}
         self._resumed = progress is not None and bool(progress.section)
         self.p = progress or Progress()
         if not self.p.section or self.p.section not in {s.id for s in script.sections}:
@@ -89,24 +91,24 @@ class Engine:
         return out
 
     def _listen(self) -> Listen:
+        """What to listen for now; `expect` stays short (a recogniser grammar)."""
         if self.mode == PAUSED:
-            return Listen(self.matcher_phrases(("resume", "quit", "help")), open=False, timeout=False)
+            return Listen(self._phrases(("resume", "quit", "help")), open=False, timeout=False)
         if self.mode in (WELCOME_BACK, CONFIRM_INTENT, CONFIRM_DELETE, HEAVY_OFFER):
-            return Listen(self.matcher_phrases(ANSWERS + ("resume", "pause", "quit")), open=False)
+            return Listen(self._phrases(ANSWERS + ("resume", "pause", "quit", "help")), open=False)
         if self.mode in (READING_STOPPED, FINISHED, CHOOSING):
-            return Listen(self.matcher_phrases(("resume", "next", "list_sections", "goto_section",
-                                                "read_section", "quit", "help")), open=False)
+            return Listen(self._phrases(("resume", "next", "repeat", "list_sections", "goto_section",
+                                         "read_section", "pause", "quit", "help")), open=False)
         step = self.step
-        expect = [e for i in step.intents.values() for e in (i.examples or self.matcher.generic.get(i.name, []))]
-        if step.kind == "offer_read":
-            expect += self.matcher.generic["yes"] + self.matcher.generic["no"]
-        expect += self.matcher_phrases(("pause", "repeat", "next", "back", "help", "quit"))
+        # A few examples of each answer the step distinguishes, then commands.
+        expect = [e for i in step.intents.values() for e in i.examples[:4]]
+        answers = ANSWERS if step.kind != "choice" else ()
+        expect += self._phrases(answers + ("pause", "repeat", "next", "back", "help", "quit",
+                                           "read_section", "where_am_i"))
         return Listen(tuple(dict.fromkeys(expect)), open=step.kind == "prompt")
 
-    def matcher_phrases(self, intents: tuple[str, ...]) -> tuple[str, ...]:
-        idx = self.matcher.commands
-        names = set(intents)
-        return tuple(p for p, o in zip(idx.phrases, idx._owners) if idx.intents[o] in names)
+    def _phrases(self, intents: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(p for i in intents for p in self.grammar.get(i, ()))
 
     def _ask(self, out: list[Action], rephrase: bool = False) -> list[Action]:
         """Say the current step's prompt (a fresh phrasing) and listen."""
@@ -314,6 +316,12 @@ class Engine:
         text = event.text.strip()
         self.silences = 0
         if not text:
+            # Speech that was not understood (or an empty line).
+            if self.mode == PAUSED:
+                out.append(self._listen())
+                return self._finish(out)
+            if barged_in and self.mode == READING_STOPPED:
+                return self._finish(self._continue_reading(out))
             return self._finish(self._miss(out))
         hit = self.safety.check(text)
         if hit is not None:

@@ -61,3 +61,23 @@ def load_phrases(path: Path | None = None) -> Phrases:
     if not isinstance(describe, dict):
         raise ContentError(f"{path}: key 'describe' must be a table")
     return Phrases(table, describe)
+
+
+def load_grammar(section_titles: list[str], path: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Canonical phrases per intent for recogniser grammars, sections expanded."""
+    path = path or content_dir() / "grammar.toml"
+    data = load_toml(path).get("intents")
+    if not isinstance(data, dict):
+        raise ContentError(f"{path}: key 'intents' is missing")
+    grammar: dict[str, tuple[str, ...]] = {}
+    for intent, phrases in data.items():
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            raise ContentError(f"{path}: key 'intents.{intent}' must be a list of strings")
+        out: list[str] = []
+        for p in phrases:
+            if "{section}" in p:
+                out += [p.replace("{section}", t.lower()) for t in section_titles]
+            else:
+                out.append(p)
+        grammar[intent] = tuple(out)
+    return grammar

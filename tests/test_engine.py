@@ -228,3 +228,17 @@ def test_phrasing_never_repeats_twice_in_a_row():
         d.say("purple")  # miss → rephrase with a fresh phrasing
         prompts.append([s.text for s in d.said if s.kind == "prompt"][-1])
     assert all(a != b for a, b in zip(prompts, prompts[1:]))
+
+
+def test_listen_expect_is_a_short_grammar():
+    d = fresh()
+    assert 0 < len(d.listen.expect) <= 120
+    assert "yes" in d.listen.expect and "goodbye" in d.listen.expect
+
+
+def test_unintelligible_speech_while_paused_stays_quiet():
+    d = fresh()
+    d.say("let's take a break")
+    d.said.clear()
+    d.say("")
+    assert d.said == [] and d.engine.mode == "paused"
