@@ -209,7 +209,7 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
                 io.say(models.FETCH_HINT.replace("`", ""), interruptible=False)
                 try:
                     mark.parent.mkdir(parents=True, exist_ok=True)
-                    mark.touch()
+                    mark.touch(mode=0o600)  # private like everything in the data dir
                 except OSError:
                     pass
         io.extra_phrases = section_phrases(engine)
