@@ -353,7 +353,7 @@ class Engine:
             if found.intent != NONE and found.score + STEP_SLACK >= match.score:
                 return self._answer(event, match, out, found)
         if match.intent not in (NONE,) + ANSWERS and match.score >= ACCEPT:
-            return self._finish(self._command(out, match))
+            return self._finish(self._command(out, match, text))
         if mode == WELCOME_BACK:
             return self._finish(self._heard_yes_no(out, match, self._resume, self._choose_instead))
         if mode == HEAVY_OFFER:
@@ -474,7 +474,7 @@ class Engine:
         return out
 
     # ----------------------------------------------------------- commands
-    def _command(self, out: list[Action], match: Match) -> list[Action]:
+    def _command(self, out: list[Action], match: Match, text: str = "") -> list[Action]:
         intent = match.intent
         reading = self.mode in (READING, READING_STOPPED)
         if intent == "pause" or (intent == "stop_reading" and not reading):
@@ -500,13 +500,22 @@ class Engine:
                 out.append(self._listen())
                 return out
             return self._reprompt(out)
+        whole_section = "section" in self.matcher.normalise(text).split()
         if intent == "next":
+            if whole_section and not self.p.finished:
+                # "next section": skip the rest of this one.
+                self.history.append((self.p.section, self.p.step))
+                return self._goto_step(out, "end")
             if reading:
                 return self._after_reading(out)
             if self.mode in (FINISHED, CHOOSING, WELCOME_BACK):
                 return self._resume(out)
             return self._advance(out)
         if intent == "back":
+            if whole_section:
+                i = self.script.index(self.p.section)
+                target = self.script.sections[max(0, i - 1)]
+                return self._enter_section(out, target.id)
             return self._back(out)
         if intent == "read_section":
             return self._start_reading(out, match.section)

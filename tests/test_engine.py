@@ -242,3 +242,12 @@ def test_unintelligible_speech_while_paused_stays_quiet():
     d.said.clear()
     d.say("")
     assert d.said == [] and d.engine.mode == "paused"
+
+
+def test_next_section_skips_the_rest_of_this_one_and_previous_section_goes_back():
+    d = fresh()
+    d.say("next section")
+    assert d.progress.section == "what_is_trust"
+    d.say("go to the apology section")
+    d.say("previous section")
+    assert d.progress.section == "motives"
