@@ -40,13 +40,15 @@ class Engine:
     def __init__(self, script: Script, matcher: IntentMatcher, safety: SafetyNet,
                  phrases: Phrases, progress: Progress | None = None,
                  rng: random.Random | None = None,
-                 grammar: dict[str, tuple[str, ...]] | None = None) -> None:
+                 grammar: dict[str, tuple[str, ...]] | None = None,
+                 guards: dict[str, tuple[str, ...]] | None = None) -> None:
         self.script = script
         self.matcher = matcher
         self.safety = safety
         self.phrases = phrases
         self.rng = rng or random.Random(0)
         self.grammar = grammar or {}
+        self.guards = guards or {}
         self._resumed = progress is not None and bool(progress.section)
         self.p = progress or Progress()
         if not self.p.section or self.p.section not in {s.id for s in script.sections}:
@@ -352,6 +354,8 @@ class Engine:
             found = self.matcher.match_step(text, self._step_intents())
             if found.intent != NONE and found.score + STEP_SLACK >= match.score:
                 return self._answer(event, match, out, found)
+        if mode == STEP and self.step.kind == "prompt" and not self._guard_ok(match.intent, text):
+            match = Match(NONE, match.score, None, match.alternatives)
         if match.intent not in (NONE,) + ANSWERS and match.score >= ACCEPT:
             return self._finish(self._command(out, match, text))
         if mode == WELCOME_BACK:
@@ -451,8 +455,18 @@ class Engine:
 
     def _miss(self, out: list[Action], reask: bool = True) -> list[Action]:
         self.misses += 1
+        choice = self.mode == STEP and self.step.kind == "choice"
+        if choice and self.misses >= 3 and self.step.default:
+            # Don't hold someone at a question they can't get past.
+            intent = self.step.intents[self.step.default]
+            if intent.perspective and not self.p.perspective:
+                self.p = replace(self.p, perspective=intent.perspective)
+            out.append(self.say("choice_default"))
+            return self._advance(out, intent.next or self.step.next)
         out.append(self.say("didnt_catch"))
-        if self.misses >= 2:
+        if choice and self.misses >= 2:
+            out.append(self._help_for_mode())
+        elif self.misses >= 2:
             out.append(self.say("offer_help"))
         if reask and self.mode == STEP:
             return self._ask(out)
@@ -593,6 +607,14 @@ class Engine:
         return self._miss(out)
 
     # ------------------------------------------------------------ answers
+    def _guard_ok(self, intent: str, text: str) -> bool:
+        """A guarded command needs one of its markers at an open question."""
+        markers = self.guards.get(intent)
+        if not markers:
+            return True
+        padded = f" {' '.join(self.matcher.normalise(text).split())} "
+        return any(f" {' '.join(self.matcher.normalise(m).split())} " in padded for m in markers)
+
     def _step_intents(self) -> dict[str, list[str]]:
         return {n: i.examples for n, i in self.step.intents.items()}
 

@@ -81,3 +81,15 @@ def load_grammar(section_titles: list[str], path: Path | None = None) -> dict[st
                 out.append(p)
         grammar[intent] = tuple(out)
     return grammar
+
+
+def load_guards(path: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """Markers a command needs at an open question (content/guards.toml)."""
+    path = path or content_dir() / "guards.toml"
+    data = load_toml(path).get("markers", {})
+    if not isinstance(data, dict):
+        raise ContentError(f"{path}: key 'markers' must be a table")
+    for intent, words in data.items():
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise ContentError(f"{path}: key 'markers.{intent}' must be a list of strings")
+    return {intent: tuple(words) for intent, words in data.items()}

@@ -23,6 +23,15 @@ MIN_EXAMPLES = 8
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+class Examples(list):
+    """An intent's example answers, carrying its ``keywords`` along: the
+    engine hands the matcher only the examples of each intent."""
+
+    def __init__(self, examples=(), keywords=()) -> None:
+        super().__init__(examples)
+        self.keywords: tuple[str, ...] = tuple(keywords)
+
+
 @dataclass
 class StepIntent:
     name: str
@@ -30,6 +39,7 @@ class StepIntent:
     ack: list[str]
     next: str | None
     perspective: str | None = None
+    keywords: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -42,6 +52,8 @@ class Step:
     heavy: bool = False
     perspectives: tuple[str, ...] = PERSPECTIVES
     intents: dict[str, StepIntent] = field(default_factory=dict)
+    default: str | None = None
+    """For a choice step: the intent taken after repeated misses."""
 
 
 @dataclass
@@ -144,9 +156,15 @@ def _load_intent(c: _Check, name: str) -> StepIntent:
     perspective = c.get("perspective", str, None)
     if perspective is not None and perspective not in PERSPECTIVES:
         raise c.fail("perspective", f"'{perspective}' is not one of {', '.join(PERSPECTIVES)}")
+    keywords = [k.lower() for k in c.texts("keywords", 1, default=[])]
+    for i, k in enumerate(keywords):
+        if not re.fullmatch(r"[a-z']+\*?(?: +[a-z']+\*?)*", k):
+            raise c.fail(f"keywords[{i}]", f"'{k}' must be words (letters, apostrophes), "
+                         "each optionally ending in *")
     return StepIntent(
         name=name,
-        examples=[e.lower() for e in examples],
+        examples=Examples((e.lower() for e in examples), keywords),
+        keywords=keywords,
         ack=c.texts("ack", MIN_PHRASINGS, default=[]),
         next=c.get("next", str, None),
         perspective=perspective,
@@ -166,6 +184,9 @@ def _load_step(c: _Check, step_id: str) -> Step:
             intents[name] = _load_intent(it.sub(name), name)
     if kind == "choice" and not intents:
         raise c.fail("intents", "a choice step needs at least one intent")
+    default = c.get("default", str, None)
+    if default is not None and default not in intents:
+        raise c.fail("default", f"'{default}' names no intent of this step")
     return Step(
         id=step_id,
         kind=kind,
@@ -175,6 +196,7 @@ def _load_step(c: _Check, step_id: str) -> Step:
         heavy=c.get("heavy", bool, False),
         perspectives=c.perspectives("perspectives"),
         intents=intents,
+        default=default,
     )
 
 

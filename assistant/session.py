@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from assistant.engine import Engine
 from assistant.intents import IntentMatcher, load_matcher
-from assistant.phrases import load_grammar, load_phrases
+from assistant.phrases import load_grammar, load_guards, load_phrases
 from assistant.reflections import Script, load_scripts
 from assistant.safety import SafetyNet, load_safety
 
@@ -29,4 +29,5 @@ def load_content() -> Content:
 def new_engine(content: Content, progress=None, seed: int | None = None) -> Engine:
     titles = [s.spoken_title for s in content.script.sections]
     return Engine(content.script, content.matcher, content.safety, load_phrases(),
-                  progress=progress, rng=random.Random(seed), grammar=load_grammar(titles))
+                  progress=progress, rng=random.Random(seed), grammar=load_grammar(titles),
+                  guards=load_guards())

@@ -251,3 +251,37 @@ def test_next_section_skips_the_rest_of_this_one_and_previous_section_goes_back(
     d.say("go to the apology section")
     d.say("previous section")
     assert d.progress.section == "motives"
+
+
+def test_telling_the_story_is_not_a_change_of_perspective():
+    d = fresh()
+    d.say("no")
+    d.say("i broke someone's trust")
+    d.say("when i can be honest")
+    d.say("no")  # don't read What is Trust?
+    step = d.progress.step
+    d.say("i lied about where i was")
+    assert d.progress.section == "what_is_trust" and d.progress.step != "who"
+    assert d.entries[-1].answer == "i lied about where i was"
+
+
+def test_explicit_change_of_perspective_returns_to_where_we_were():
+    d = fresh()
+    d.say("no")
+    d.say("i broke someone's trust")
+    d.say("when i can be honest")
+    d.say("no")
+    here = (d.progress.section, d.progress.step)
+    d.say("actually i want to change my situation")
+    assert d.progress.step == "who"
+    d.say("someone broke my trust")
+    assert d.progress.perspective == "hurt"
+    assert d.progress.section == here[0]
+
+
+def test_a_choice_nobody_can_answer_falls_back_after_three_tries():
+    d = fresh()
+    d.say("no")
+    for _ in range(3):
+        d.say("purple elephants")
+    assert d.progress.step != "who" and d.progress.perspective == "reflect"
