@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import tempfile
 import threading
 import wave
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -73,6 +75,7 @@ class Tts:
         self._cache: OrderedDict[tuple, Speech] = OrderedDict()
         self._cache_size = cache_size
         self._tmpdir = tempfile.mkdtemp(prefix="reflect-tts-")
+        weakref.finalize(self, shutil.rmtree, self._tmpdir, True)  # at exit too, not left in /tmp
         self.volume = min(1.0, max(0.0, float(volume)))
         self.rate = rate
         self.voice = ""
