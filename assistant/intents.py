@@ -386,14 +386,25 @@ class IntentMatcher:
                 self._by_prefix.setdefault(w[:4], []).append(w)
         self._similar_cache: dict[str, frozenset[str]] = {}
         self._example_words: dict[str, frozenset[str]] = {}
+        self._last: tuple[str, Match] | None = None  # match() of the last text
         self.match("warm up the matcher")  # first calls into numpy/rapidfuzz are slow
         self.slotted = ExampleIndex(slotted, self.strip, slotted_keys)
         self.generic = {k: plain.get(k, []) for k in ("yes", "no", "unsure")}
-        self._step_cache: dict[int, ExampleIndex] = {}
+        self._step_cache: dict[tuple, tuple] = {}
+        self._answer_words: frozenset[str] | None = None
+        self._commandish: frozenset[str] | None = None
 
     # -------------------------------------------------------------- commands
     def match(self, text: str) -> Match:
         """Match an utterance against the global commands."""
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
+        m = self._match(text)
+        self._last = (text, m)
+        return m
+
+    def _match(self, text: str) -> Match:
         q = self.normalise(text)
         if not q:
             return Match(NONE, 0.0)
@@ -478,35 +489,226 @@ class IntentMatcher:
         return [(name, score) for name, (_, score) in ordered]
 
     # ----------------------------------------------------------- step intents
+    def _step_index(self, intents: dict[str, list[str]]) -> tuple[ExampleIndex, "_Lexicon"]:
+        # Keyed by the example lists themselves (they live as long as the
+        # script); the cache keeps them, so their ids cannot be reused.
+        key = tuple((n, id(ex)) for n, ex in intents.items())
+        hit = self._step_cache.get(key)
+        if hit is None:
+            full = {n: list(ex or self.generic.get(n, [])) for n, ex in intents.items()}
+            keys = {n: [self.normalise(e) for e in ex] for n, ex in full.items()}
+            index = ExampleIndex(full, self.strip, keys)
+            lexicon = _Lexicon({n: tuple(getattr(ex, "keywords", ())) + GENERIC_KEYWORDS.get(n, ())
+                                for n, ex in intents.items()},
+                               self.normalise, self._command_words(), self.light_words)
+            hit = self._step_cache[key] = (index, lexicon, list(intents.values()))
+        return hit[0], hit[1]
+
     def match_step(self, text: str, intents: dict[str, list[str]]) -> Match:
         """Match an answer against one step's intents (content + yes/no/unsure).
 
         Answers are often longer than the examples ("yes i think it was a
         misunderstanding"), so partial and token-set similarity count here.
+        An intent's keywords (``_Lexicon``) catch answers worded unlike any
+        example ("he was sleeping with someone from work"). An answer that
+        carries content is a content intent before a bare yes, no or unsure
+        ("yes i checked his phone"); "yes i think so" stays yes.
         """
         q = self.normalise(text)
         if not q or not intents:
             return Match(NONE, 0.0)
-        key = id(intents)
-        index = self._step_cache.get(key)
-        if index is None:
-            full = {n: list(ex or self.generic.get(n, [])) for n, ex in intents.items()}
-            keys = {n: [self.normalise(e) for e in ex] for n, ex in full.items()}
-            index = self._step_cache[key] = ExampleIndex(full, self.strip, keys)
-        if not index.keys:
+        index, lexicon = self._step_index(intents)
+        if not index.keys and not lexicon.entries:
             return Match(NONE, 0.0)
-        whole = index.scores(q)
-        # Containment counts when the answer holds the example ("yes i think
-        # it was a misunderstanding"), not when the example holds a short
-        # answer (a bare "no" inside "no one in particular").
-        loose = process.cdist([q], index.keys, scorer=fuzz.token_set_ratio)[0]
-        cover = np.minimum(1.0, len(q.split()) / index.word_counts)
-        scores = np.maximum(whole, loose * cover * 0.95)
-        ranked = index.ranked(q, scores)
+        best_of: dict[str, float] = {}
+        if index.keys:
+            whole = index.scores(q)
+            # Containment counts when the answer holds the example ("yes i
+            # think it was a misunderstanding"), not when the example holds
+            # a short answer (a bare "no" inside "no one in particular").
+            loose = process.cdist([q], index.keys, scorer=fuzz.token_set_ratio)[0]
+            cover = np.minimum(1.0, len(q.split()) / index.word_counts)
+            scores = np.maximum(whole, loose * cover * 0.95)
+            best_of = dict(index.ranked(q, scores))
+        words = q.split()
+        content = {i for i, w in enumerate(words) if w not in self.light_words}
+        found, complete = lexicon.scores(words, content)
+        for name, score in found.items():
+            if name in complete:
+                # The keywords say all the answer says ("patience").
+                score = max(score, KEYWORD_WHOLE)
+            best_of[name] = max(best_of.get(name, 0.0), score)
+        ranked = sorted(best_of.items(), key=lambda x: -x[1])
         best, score = ranked[0]
+        if best in GENERIC_ANSWERS:
+            # A content intent's keyword is evidence enough ("yes i'd be up
+            # for that"); an example-like answer needs words beyond yes/no.
+            specific = [(n, s) for n, s in ranked if n not in GENERIC_ANSWERS and s >= STEP_ACCEPT
+                        and (n in found or self._carries_content(words))]
+            if specific:
+                best, score = specific[0]
+            else:
+                # Which of yes, no, unsure: the global matcher knows best.
+                m = self.match(text)
+                if m.intent in intents and m.intent in GENERIC_ANSWERS and m.score >= CONFIRM \
+                        and m.intent != best and best not in complete:
+                    best, score = m.intent, max(score, m.score)
+            ranked = [(best, score)] + [r for r in ranked if r[0] != best]
         if score < STEP_ACCEPT:
             return Match(NONE, score, None, ranked[:2])
-        return Match(best, score, None, ranked[1:3])
+        return Match(best, score, None, [r for r in ranked if r[0] != best][:2])
+
+    def _command_words(self) -> frozenset[str]:
+        """Words of how the global commands other than yes, no and unsure are said."""
+        if self._commandish is None:
+            self._commandish = frozenset().union(
+                *(v for n, v in self.vocab.items() if n not in GENERIC_ANSWERS))
+        return self._commandish
+
+    def _carries_content(self, words: list[str]) -> bool:
+        """Words beyond how people say yes, no or unsure ("yes i checked
+        his phone", not "yes i think so")."""
+        plain = self._answer_words
+        if plain is None:
+            plain = self._answer_words = frozenset().union(
+                *(self.vocab.get(n, frozenset()) for n in GENERIC_ANSWERS)) | self.light_words
+        return any(w not in plain for w in words)
+
+
+GENERIC_ANSWERS = ("yes", "no", "unsure")
+# A keyword hit scores KEYWORD_BASE plus KEYWORD_STEP per keyword word
+# matched (up to KEYWORD_WORDS words): longer phrases are surer.
+KEYWORD_BASE = 86.0
+KEYWORD_STEP = 3.0
+KEYWORD_WORDS = 4
+# Keywords that account for every content word of the answer.
+KEYWORD_WHOLE = 97.0
+# Ways of saying unsure that read as content words ("i go back and forth").
+GENERIC_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "unsure": ("not sure", "unsure", "dont know", "no idea", "no clue", "torn", "back and forth",
+               "mixed feelings", "two minds", "on the fence", "hard to say", "hard to tell",
+               "cant tell", "cant say", "who knows", "undecided", "uncertain", "not certain"),
+}
+# Words that negate a keyword said within NEGATION_WINDOW words (light words
+# not counted) before it
+# ("not worth it" is not "worth it"); a keyword that starts with one of them
+# is itself negative. "no" negates only right before ("no secrets"), as an
+# answer opening ("no we keep avoiding it") it does not.
+NEGATORS = frozenset("""not dont doesnt didnt cant couldnt wont wouldnt isnt wasnt arent werent
+    havent hasnt hadnt shouldnt never hardly barely nothing nobody neither nor without""".split())
+NEGATED_VERBS = frozenset("""not dont doesnt didnt cant couldnt wont wouldnt isnt wasnt arent
+    werent havent hasnt hadnt shouldnt never""".split())
+NEGATION_WINDOW = 3
+# Said right after a keyword, these negate it too.
+NEGATED_AFTER = frozenset("isnt wasnt arent werent doesnt didnt dont wont wouldnt".split())
+CLAUSE_BREAKS = frozenset("but and so because though although or".split())
+# Between two words of a keyword phrase up to this many other words may
+# stand ("broke promises" in "broke all his promises").
+KEYWORD_GAP = 2
+
+
+class _Lexicon:
+    """Per-intent keywords: word stems and short phrases.
+
+    A keyword word of four letters or more matches any word it begins
+    ("cheat" matches cheated, cheating); a shorter one matches exactly
+    unless written with a trailing * ("lie*"). Keywords are normalised like
+    utterances, so "can't" and "cannot" are both "cant".
+    """
+
+    def __init__(self, keywords: dict[str, Iterable[str]], normalise: Callable[[str], str],
+                 command_words: frozenset[str] = frozenset(),
+                 light: frozenset[str] = frozenset()) -> None:
+        self.entries: list[tuple[str, tuple[tuple[str, bool | None], ...], bool, bool]] = []
+        self._light = light
+        for name, kws in keywords.items():
+            for kw in kws:
+                parts = []
+                for raw in kw.split():
+                    star = raw.endswith("*")
+                    w = normalise(raw.rstrip("*"))
+                    for piece in w.split():
+                        parts.append((piece, star or len(piece) >= 4))
+                if len(parts) < len(kw.split()) and all(
+                        p in NEGATORS or p == "no" or p in light for p, _ in parts):
+                    continue  # "not well" is "not" once "well" is dropped as a filler
+                if len(parts) > 1:
+                    # In a phrase any negated verb stands for any other: "wont
+                    # accept" is also said "wouldnt accept", "didnt accept".
+                    parts = [(p, None if p in NEGATED_VERBS else pre) for p, pre in parts]
+                if parts:
+                    negative = parts[0][0] in NEGATORS or parts[0][0] == "no"
+                    command = all(p in command_words for p, _ in parts)
+                    self.entries.append((name, tuple(parts), negative, command))
+
+    @staticmethod
+    def _is(u: str, word: str, prefix: bool) -> bool:
+        if prefix is None:
+            return u in NEGATED_VERBS
+        if not prefix:
+            return u == word
+        # "rage" also in "raging", "excuse" in "excusing".
+        return u.startswith(word) or (word[-1] == "e" and u.startswith(word[:-1] + "ing"))
+
+    @classmethod
+    def _find(cls, words: list[str], parts) -> list[tuple[int, int]]:
+        """(first, last) word positions where the phrase is said (gaps allowed)."""
+        spans = []
+        first, prefix = parts[0]
+        for i, w in enumerate(words):
+            if not cls._is(w, first, prefix):
+                continue
+            pos, ok = i, True
+            for word, pre in parts[1:]:
+                for j in range(pos + 1, min(len(words), pos + 2 + KEYWORD_GAP)):
+                    if cls._is(words[j], word, pre):
+                        pos = j
+                        break
+                else:
+                    ok = False
+                    break
+            if ok:
+                spans.append((i, pos))
+        return spans
+
+    def _negated(self, words: list[str], start: int, end: int) -> bool:
+        if start > 0 and words[start - 1] == "no":
+            return True
+        if end + 1 < len(words) and words[end + 1] in NEGATED_AFTER:
+            return True  # "counselling isnt for me", "therapy doesnt work"
+        seen = 0  # light words ("at", "it") do not count toward the window
+        for j in range(start - 1, -1, -1):
+            w = words[j]
+            if w in CLAUSE_BREAKS:
+                return False
+            if w in NEGATORS or (w == "no" and words[j + 1] == "way"):
+                return True
+            if w not in self._light:
+                seen += 1
+                if seen >= NEGATION_WINDOW:
+                    return False
+        return False
+
+    def scores(self, words: list[str], content: set[int]) -> tuple[dict[str, float], set[str]]:
+        """Keyword score per intent, and the intents whose keywords account
+        for every content word of the answer (``content``: their positions)
+        without being how a global command is said ("patience", "letting it
+        go"; not "slow down")."""
+        best: dict[str, float] = {}
+        covered: dict[str, set[int]] = {}
+        commandlike: dict[str, bool] = {}
+        for name, parts, negative, command in self.entries:
+            for start, end in self._find(words, parts):
+                if not negative and self._negated(words, start, end):
+                    continue
+                score = KEYWORD_BASE + KEYWORD_STEP * min(KEYWORD_WORDS, len(parts))
+                if score > best.get(name, 0.0):
+                    best[name] = score
+                if not command:
+                    covered.setdefault(name, set()).update(range(start, end + 1))
+                break
+        whole = {n for n, c in covered.items() if content and content <= c}
+        return best, whole
 
 
 def load_matcher(section_aliases: dict[str, list[str]], path: Path | None = None) -> IntentMatcher:

@@ -168,3 +168,85 @@ def test_step_intents_still_match_answers(matcher):
     assert matcher.match_step("um i think someone broke my trust", intents).intent == "hurt"
     assert matcher.match_step("the weather is nice", intents).intent == NONE
     assert matcher.match_step("yes", {"yes": [], "no": []}).intent == "yes"
+
+
+# ------------------------------------------------------- step answers
+# Answers written for the tests, not copied from the scripts' examples.
+
+def understood_at(text: str, step: str) -> str:
+    """What the engine would act on for this answer at this step."""
+    from assistant.nlu_eval import predict
+    return predict(load_content(), text, step)[0]
+
+
+@pytest.mark.parametrize("text, step, intent", [
+    # Paraphrases worded unlike any example: keywords and stems.
+    ("he was sleeping with someone from work", "what_is_trust.how_broken", "cheating"),
+    ("she was never around when i needed her", "what_is_trust.how_broken", "not_there"),
+    ("he's cheated more than once", "what_is_trust.how_broken", "cheating"),
+    ("i'm absolutely raging", "stalking.feelings_after", "angry"),
+    # A content answer that opens with yes or no is the content intent ...
+    ("yeah i checked his phone", "stalking.urge_to_check", "checked_phone"),
+    ("no we keep dodging the subject", "communicate.talked_yet", "avoiding"),
+    ("yeah i said sorry but he wouldn't accept it", "apology.apologised", "not_accepted"),
+    # ... a bare one stays yes, no or unsure.
+    ("yeah i think so", "rebuilding.why_broken", "yes"),
+    ("no i haven't", "stalking.urge_to_check", "no"),
+    ("i'm not sure", "rebuilding.not_ok", "unsure"),
+    # Negation: a negated keyword does not count.
+    ("i don't think it's worth it anymore", "worth_it.worth_it_question", "not_worth_it"),
+    ("honestly it's worth fighting for", "worth_it.worth_it_question", "feels_worth_it"),
+    ("no i haven't looked at his phone", "stalking.urge_to_check", "no"),
+    ("counselling isn't for me", "worth_it.counsellor", "reluctant"),
+    # Answers that name a section or sound like a command stay answers.
+    ("letting it go", "forgiveness.forgiveness_meaning", "letting_go"),
+    ("patience", "bottom_line.take_away", "be_patient"),
+    ("i need some time alone", "communicate.step_away", "time_alone"),
+    # Free answers that fit no intent stay none.
+    ("making a cup of tea", "communicate.step_away", NONE),
+    ("we've been together for nine years", "what_is_trust.how_broken", NONE),
+])
+def test_step_answers(text, step, intent):
+    assert understood_at(text, step) == intent
+
+
+def test_commands_still_win_at_a_step():
+    assert understood_at("can we take a break", "communicate.step_away") == "pause"
+    assert understood_at("go back", "timing.how_long") == "back"
+
+
+def test_keyword_stems_phrases_and_negation(matcher):
+    from assistant.reflections import Examples
+    intents = {"cheating": Examples(["he had an affair"], ["cheat", "sleeping with"]),
+               "worth": Examples(["it is worth it"], ["worth"]),
+               "not_worth": Examples(["it is not worth it"], ["not worth"])}
+    assert matcher.match_step("she cheated on me twice", intents).intent == "cheating"
+    assert matcher.match_step("he was sleeping around with her", intents).intent == "cheating"
+    assert matcher.match_step("honestly it isn't worth the pain", intents).intent == "not_worth"
+    assert matcher.match_step("i think we're worth the effort", intents).intent == "worth"
+    assert matcher.match_step("the weather is nice", intents).intent == NONE
+
+
+def test_dev_step_answers_reach_the_target():
+    from pathlib import Path
+
+    from assistant.nlu_eval import evaluate
+    path = Path(__file__).resolve().parent / "data" / "dev" / "step_answers.tsv"
+    assert evaluate(load_content(), path)["accuracy"] >= 0.95
+
+
+def test_bad_keywords_name_file_and_key(tmp_path):
+    from assistant.content_files import ContentError
+    from assistant.reflections import load_scripts
+    from assistant.content_files import content_dir
+    scripts = tmp_path / "sections"
+    scripts.mkdir()
+    for f in (content_dir() / "sections").glob("*.toml"):
+        (scripts / f.name).write_text(f.read_text())
+    target = scripts / "01_what_is_trust.toml"
+    text = target.read_text().replace('"cheat", ', '"cheat3", ', 1)
+    target.write_text(text)
+    with pytest.raises(ContentError) as e:
+        load_scripts(scripts)
+    assert "01_what_is_trust.toml" in str(e.value)
+    assert "steps.how_broken.intents.cheating.keywords[" in str(e.value)
