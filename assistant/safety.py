@@ -15,6 +15,10 @@ three layers that can each be audited line by line:
      stop it only with supporting context. A category's score is the number
      of its anchors that match plus its boosts minus its softeners; it fires
      when at least one anchor matches and the score reaches the threshold.
+   - [[cooccur]]: word classes that must all occur somewhere in the
+     utterance, in any order ("pills" + an amount or a plan; a weapon + a
+     partner + a sign of menace), unless one of its `unless` classes does.
+     These generalise to new wording where phrase patterns do not.
 
 Patterns may name word classes from [lexicon] as {name}; each expands to a
 non-capturing group of its alternatives. Regular expressions rather than a
@@ -41,7 +45,15 @@ class SafetyHit:
     pattern: str
     """The rule that fired (for a score: its anchors, boosts and softeners)."""
     layer: str = "pattern"
-    """pattern | scorer."""
+    """pattern | cooccur | scorer."""
+
+
+@dataclass
+class _Cooccur:
+    category: str
+    name: str
+    all: list[re.Pattern[str]]
+    unless: list[re.Pattern[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +74,7 @@ class SafetyNet:
         scorers: dict[str, dict[str, list[str]]] | None = None,
         threshold: int = 2,
         normalise: dict[str, Any] | None = None,
+        cooccur: list[dict[str, Any]] | None = None,
     ) -> None:
         self._rules = [(cat, re.compile(p)) for cat, ps in patterns.items() for p in ps]
         self._exclude = [re.compile(p) for p in exclude]
@@ -70,6 +83,15 @@ class SafetyNet:
             for cat, s in (scorers or {}).items()
         ]
         self._threshold = threshold
+        self._cooccur = [
+            _Cooccur(
+                c["category"],
+                c.get("name", f"cooccur[{i}]"),
+                [re.compile(p) for p in c["all"]],
+                [re.compile(p) for p in c.get("unless", [])],
+            )
+            for i, c in enumerate(cooccur or [])
+        ]
         norm = normalise or {}
         self._fillers = set(norm.get("fillers", []))
         self._words: dict[str, str] = dict(norm.get("words", {}))
@@ -109,6 +131,9 @@ class SafetyNet:
         for cat, rule in self._rules:
             if rule.search(t):
                 return SafetyHit(cat, rule.pattern)
+        for c in self._cooccur:
+            if all(p.search(t) for p in c.all) and not any(p.search(t) for p in c.unless):
+                return SafetyHit(c.category, f"cooccur {c.name}", "cooccur")
         best: tuple[int, SafetyHit] | None = None
         for s in self._scorers:
             anchors = [p.pattern for p in s.anchors if p.search(t)]
@@ -167,6 +192,17 @@ def load_safety(path: Path | None = None) -> SafetyNet:
             }
             for cat, s in scorer_data.items()
         }
+        cooccur = []
+        for i, c in enumerate(data.get("cooccur", [])):
+            where = f"{path}: key 'cooccur[{i}]"
+            if not isinstance(c.get("category"), str) or not c.get("all"):
+                raise ContentError(f"{where}': needs a category and a non-empty 'all' list")
+            cooccur.append({
+                "category": c["category"],
+                "name": c.get("name", f"cooccur[{i}]"),
+                "all": [_expand(p, lexicon, f"{where}.all[{j}]'") for j, p in enumerate(c["all"])],
+                "unless": [_expand(p, lexicon, f"{where}.unless[{j}]'") for j, p in enumerate(c.get("unless", []))],
+            })
         normalise = data.get("normalise", {})
         for i, pair in enumerate(normalise.get("rewrite", [])):
             if not (isinstance(pair, list) and len(pair) == 2):
@@ -179,5 +215,6 @@ def load_safety(path: Path | None = None) -> SafetyNet:
     except KeyError as e:
         raise ContentError(f"{path}: key '{e.args[0]}' is missing") from None
     return SafetyNet(
-        patterns, exclude, reply, scorers=scorers, threshold=threshold, normalise=normalise
+        patterns, exclude, reply, scorers=scorers, threshold=threshold, normalise=normalise,
+        cooccur=cooccur,
     )

@@ -3,7 +3,8 @@
 ordinary hurt and idiom.
 
     python scripts/eval_safety.py                 # heldout sets if present, else dev
-    python scripts/eval_safety.py --set dev
+    python scripts/eval_safety.py --set dev       # dev | heldout | heldout2 | heldout3
+    python scripts/eval_safety.py --all           # every set present, one line each
     python scripts/eval_safety.py POSITIVE.txt NEGATIVE.txt
 
 Files hold one utterance a line; blank lines and lines starting with '#' are
@@ -24,6 +25,8 @@ from assistant.safety import load_safety  # noqa: E402
 
 MIN_RECALL = 0.95
 MAX_FALSE_ALARMS = 0.02
+SETS = ("dev", "heldout", "heldout2", "heldout3")
+EXTRA_NEGATIVE = ROOT / "tests" / "data" / "safety_extra_negative.txt"
 
 
 def read_lines(path: Path) -> list[str]:
@@ -60,13 +63,40 @@ def evaluate(pos_file: Path, neg_file: Path, net=None) -> dict:
     }
 
 
+def summarise_all() -> int:
+    net = load_safety()
+    ok = True
+    for name in SETS:
+        d = ROOT / "tests" / "data" / name
+        pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
+        if not (pos.exists() and neg.exists()):
+            print(f"{name:10s} (not present)")
+            continue
+        r = evaluate(pos, neg, net)
+        ok &= r["recall"] >= MIN_RECALL and r["false_alarm_rate"] <= MAX_FALSE_ALARMS
+        print(f"{name:10s} recall {r['recall']:.3f} ({r['n_pos'] - len(r['missed'])}/{r['n_pos']})"
+              f"  false alarms {r['false_alarm_rate']:.3f} ({len(r['false_alarms'])}/{r['n_neg']})")
+    if EXTRA_NEGATIVE.exists():
+        neg = read_lines(EXTRA_NEGATIVE)
+        alarms = [t for t in neg if net.check(t) is not None]
+        ok &= len(alarms) / len(neg) <= MAX_FALSE_ALARMS
+        print(f"{'extra neg':10s} false alarms {len(alarms) / len(neg):.3f} ({len(alarms)}/{len(neg)})")
+        for t in alarms:
+            print(f"  - {t}")
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("positive", nargs="?", type=Path, help="file of danger statements")
     ap.add_argument("negative", nargs="?", type=Path, help="file of ordinary statements")
-    ap.add_argument("--set", default="auto", choices=["auto", "dev", "heldout"],
+    ap.add_argument("--set", default="auto", choices=["auto", *SETS],
                     help="which tests/data set to use when no files are given (auto: heldout if present)")
+    ap.add_argument("--all", action="store_true",
+                    help="summarise every set present and the extra negatives, one line each")
     args = ap.parse_args(argv)
+    if args.all:
+        return summarise_all()
     if args.positive and args.negative:
         pos_file, neg_file = args.positive, args.negative
     elif args.positive or args.negative:

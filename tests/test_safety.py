@@ -14,7 +14,7 @@ from assistant.safety import load_safety
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from eval_safety import MAX_FALSE_ALARMS, MIN_RECALL, evaluate  # noqa: E402
+from eval_safety import EXTRA_NEGATIVE, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate, read_lines  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def net():
 
 
 def _sets():
-    for name in ("dev", "heldout"):
+    for name in SETS:  # dev, heldout, heldout2, heldout3 (each when present)
         d = ROOT / "tests" / "data" / name
         yield pytest.param(d / "safety_positive.txt", d / "safety_negative.txt", id=name)
 
@@ -37,6 +37,72 @@ def test_recall_and_false_alarms(net, pos, neg):
     assert r["false_alarm_rate"] <= MAX_FALSE_ALARMS, (
         f"false alarms {r['false_alarm_rate']:.3f}: {[t for t, _ in r['false_alarms']]}"
     )
+
+
+def test_extra_negatives_stay_quiet(net):
+    """Idioms and ordinary hurt that use the safety lexicon figuratively."""
+    neg = read_lines(EXTRA_NEGATIVE)
+    assert len(neg) >= 150
+    alarms = [(t, net.check(t)) for t in neg]
+    alarms = [(t, h.pattern) for t, h in alarms if h is not None]
+    assert len(alarms) / len(neg) <= MAX_FALSE_ALARMS, alarms
+
+
+# New wording for the same dangers: written to probe generalisation (means,
+# medical aftermath, acts on the body, control, threats, farewell, children,
+# understatement, fear), not taken from the evaluation sets.
+PROBES = [
+    "i've been counting the tablets in the bathroom cabinet",
+    "some nights i sit with the pill bottle in my hand",
+    "i went up to the roof of the car park and looked down",
+    "i keep thinking about stepping in front of a train",
+    "there's a rope in the shed and i keep checking it's still there",
+    "i'd be doing everyone a favour if i disappeared for good",
+    "i've sorted out my will and who gets the cat",
+    "i gave my guitar to my brother because i won't be needing it",
+    "i've been researching how long it takes to bleed out",
+    "i hold my hand over the candle until i can't stand it",
+    "i scratch until my arms are raw",
+    "i've got scars on my arms that i hide with long sleeves",
+    "i needed stitches after he threw a glass at me",
+    "i told the nurse i fell down the stairs but it was him",
+    "he held my head under the water in the bath",
+    "he kneels on my chest until i can't breathe",
+    "he sleeps with a knife under his pillow and says it's for me",
+    "he said he'd finish me off",
+    "he said he'd make it look like an accident",
+    "he said he'd cut my face so no one would want me",
+    "she swore she'd have me hurt if i went to the police",
+    "my stepdad touches my daughter when i'm at work",
+    "my son told me his dad locks him in the garage",
+    "he forced me to have sex after i said no",
+    "he does things to me while i'm asleep",
+    "he won't take no for an answer and it scares me",
+    "he takes all my wages and gives me twenty pounds a week",
+    "he has an app on my phone and knows where i am every minute",
+    "i have to text him a photo of where i am every hour",
+    "he timed how long i was at the shops and went mad",
+    "i feel like a prisoner in my own home",
+    "i jump every time i hear his key in the door",
+    "my heart pounds when i hear his car pull up",
+    "i keep a bag packed by the door in case i need to get out fast",
+    "he gets physical when he drinks",
+    "he has a temper and i end up with bruises",
+    "he hurts me if dinner isn't ready",
+    "the police have been round twice this month because of him",
+]
+
+
+@pytest.mark.parametrize("text", PROBES)
+def test_new_wording_is_caught(net, text):
+    assert net.check(text) is not None, f"missed: {text!r}"
+
+
+def test_cooccur_layer_names_its_rule(net):
+    hit = net.check("i looked up how many of my sleeping tablets it would take")
+    assert hit.category == "suicide" and hit.layer == "cooccur" and hit.pattern.startswith("cooccur ")
+    # The same words without a sign of danger stay quiet.
+    assert net.check("my doctor prescribed me sleeping tablets for a few weeks") is None
 
 
 # Written for these tests, not taken from the evaluation sets.
@@ -222,4 +288,10 @@ def test_bad_rules_are_reported_with_file_and_key(tmp_path):
         load_safety(bad)
     bad.write_text(src.replace("[patterns]\nsuicide = [", "[patterns]\nsuicide = [\n  \"(unclosed\",", 1))
     with pytest.raises(ContentError, match=r"patterns\.suicide\[0\].*bad pattern"):
+        load_safety(bad)
+    bad.write_text(src + "\n[[cooccur]]\ncategory = \"fear\"\nall = ['{nosuchclass}']\n")
+    with pytest.raises(ContentError, match=r"cooccur\[\d+\]\.all\[0\].*nosuchclass"):
+        load_safety(bad)
+    bad.write_text(src + "\n[[cooccur]]\ncategory = \"fear\"\n")
+    with pytest.raises(ContentError, match=r"cooccur\[\d+\].*non-empty 'all'"):
         load_safety(bad)
