@@ -290,8 +290,8 @@ class SectionFinder:
                     if len(alias) < 6:
                         continue
                     al = fuzz.partial_ratio_alignment(alias, text, score_cutoff=cutoff)
-                    if al is None:
-                        continue
+                    if al is None or al.src_end - al.src_start < 0.8 * len(alias):
+                        continue  # a word of the name ("the", "i") is not the name
                     cand = (al.score + len(alias) / 100, al.dest_start, al.dest_end, sid)
                 if best is None or cand[0] > best[0]:
                     best = cand
