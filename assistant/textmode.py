@@ -22,6 +22,8 @@ def clean_line(line: str) -> str:
 
 def run_text(engine: Engine, store: Store, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     interactive = stdin.isatty()
+    if hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(errors="replace")  # bytes that are not UTF-8 must not end the session
 
     def out(text: str) -> None:
         print(text, file=stdout, flush=True)
