@@ -170,6 +170,8 @@ def cmd_nlu(args: argparse.Namespace) -> int:
         print(json.dumps(result) if args.json else _describe(result))
         return EXIT_OK
     count, started = 0, time.perf_counter()
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # junk bytes are text we do not understand
     for line in sys.stdin:
         text = line.rstrip("\n")
         result = _understand(content, text)
