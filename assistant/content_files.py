@@ -28,5 +28,7 @@ def load_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise ContentError(f"{path}: not valid TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ContentError(f"{path}: not UTF-8 text (byte {e.start})") from None
     except OSError as e:
         raise ContentError(f"{path}: cannot be read: {e.strerror}") from None
