@@ -19,6 +19,12 @@ three layers that can each be audited line by line:
      utterance, in any order ("pills" + an amount or a plan; a weapon + a
      partner + a sign of menace), unless one of its `unless` classes does.
      These generalise to new wording where phrase patterns do not.
+   - [weak.<category>]: a lower-confidence tier. Each named signal is a
+     family of phrasings of one concept ("a farewell", "a sign of despair",
+     "a partner checking my phone"); none stops the exercise alone, but when
+     `threshold` distinct signals of one category occur anywhere in the
+     utterance (a long, rambling account is scored as a whole, not clause by
+     clause), it fires, unless one of the category's `unless` patterns does.
 
 Patterns may name word classes from [lexicon] as {name}; each expands to a
 non-capturing group of its alternatives. Regular expressions rather than a
@@ -45,7 +51,7 @@ class SafetyHit:
     pattern: str
     """The rule that fired (for a score: its anchors, boosts and softeners)."""
     layer: str = "pattern"
-    """pattern | cooccur | scorer."""
+    """pattern | cooccur | weak | scorer."""
 
 
 @dataclass
@@ -53,6 +59,13 @@ class _Cooccur:
     category: str
     name: str
     all: list[re.Pattern[str]]
+    unless: list[re.Pattern[str]] = field(default_factory=list)
+
+
+@dataclass
+class _Weak:
+    category: str
+    signals: dict[str, list[re.Pattern[str]]]
     unless: list[re.Pattern[str]] = field(default_factory=list)
 
 
@@ -75,6 +88,8 @@ class SafetyNet:
         threshold: int = 2,
         normalise: dict[str, Any] | None = None,
         cooccur: list[dict[str, Any]] | None = None,
+        weak: dict[str, dict[str, list[str]]] | None = None,
+        weak_threshold: int = 2,
     ) -> None:
         self._rules = [(cat, re.compile(p)) for cat, ps in patterns.items() for p in ps]
         self._exclude = [re.compile(p) for p in exclude]
@@ -92,6 +107,15 @@ class SafetyNet:
             )
             for i, c in enumerate(cooccur or [])
         ]
+        self._weak = [
+            _Weak(
+                cat,
+                {name: [re.compile(p) for p in ps] for name, ps in sig.items() if name != "unless"},
+                [re.compile(p) for p in sig.get("unless", [])],
+            )
+            for cat, sig in (weak or {}).items()
+        ]
+        self._weak_threshold = weak_threshold
         norm = normalise or {}
         self._fillers = set(norm.get("fillers", []))
         self._words: dict[str, str] = dict(norm.get("words", {}))
@@ -134,6 +158,10 @@ class SafetyNet:
         for c in self._cooccur:
             if all(p.search(t) for p in c.all) and not any(p.search(t) for p in c.unless):
                 return SafetyHit(c.category, f"cooccur {c.name}", "cooccur")
+        for w in self._weak:
+            found = [name for name, ps in w.signals.items() if any(p.search(t) for p in ps)]
+            if len(found) >= self._weak_threshold and not any(p.search(t) for p in w.unless):
+                return SafetyHit(w.category, "weak " + " + ".join(found), "weak")
         best: tuple[int, SafetyHit] | None = None
         for s in self._scorers:
             anchors = [p.pattern for p in s.anchors if p.search(t)]
@@ -203,6 +231,15 @@ def load_safety(path: Path | None = None) -> SafetyNet:
                 "all": [_expand(p, lexicon, f"{where}.all[{j}]'") for j, p in enumerate(c["all"])],
                 "unless": [_expand(p, lexicon, f"{where}.unless[{j}]'") for j, p in enumerate(c.get("unless", []))],
             })
+        weak_data = dict(data.get("weak", {}))
+        weak_threshold = int(weak_data.pop("threshold", 2))
+        weak = {
+            cat: {
+                name: [_expand(p, lexicon, f"{path}: key 'weak.{cat}.{name}[{i}]'") for i, p in enumerate(ps)]
+                for name, ps in sig.items()
+            }
+            for cat, sig in weak_data.items()
+        }
         normalise = data.get("normalise", {})
         for i, pair in enumerate(normalise.get("rewrite", [])):
             if not (isinstance(pair, list) and len(pair) == 2):
@@ -216,5 +253,5 @@ def load_safety(path: Path | None = None) -> SafetyNet:
         raise ContentError(f"{path}: key '{e.args[0]}' is missing") from None
     return SafetyNet(
         patterns, exclude, reply, scorers=scorers, threshold=threshold, normalise=normalise,
-        cooccur=cooccur,
+        cooccur=cooccur, weak=weak, weak_threshold=weak_threshold,
     )

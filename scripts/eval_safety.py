@@ -3,7 +3,7 @@
 ordinary hurt and idiom.
 
     python scripts/eval_safety.py                 # heldout sets if present, else dev
-    python scripts/eval_safety.py --set dev       # dev | heldout | heldout2 | heldout3
+    python scripts/eval_safety.py --set dev       # dev | heldout | heldout2 | heldout3 | heldout4
     python scripts/eval_safety.py --all           # every set present, one line each
     python scripts/eval_safety.py POSITIVE.txt NEGATIVE.txt
 
@@ -26,6 +26,11 @@ from assistant.safety import load_safety  # noqa: E402
 MIN_RECALL = 0.95
 MAX_FALSE_ALARMS = 0.02
 SETS = ("dev", "heldout", "heldout2", "heldout3")
+"""Sets the rules were tuned on: held to the full targets."""
+FRESH_SETS = ("heldout4",)
+"""Sets written by someone who had not seen the rules, measured once after the
+rules were final: held to the false-alarm target and a recall floor."""
+FRESH_MIN_RECALL = 0.85
 EXTRA_NEGATIVE = ROOT / "tests" / "data" / "safety_extra_negative.txt"
 
 
@@ -66,14 +71,15 @@ def evaluate(pos_file: Path, neg_file: Path, net=None) -> dict:
 def summarise_all() -> int:
     net = load_safety()
     ok = True
-    for name in SETS:
+    for name in SETS + FRESH_SETS:
         d = ROOT / "tests" / "data" / name
         pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
         if not (pos.exists() and neg.exists()):
             print(f"{name:10s} (not present)")
             continue
         r = evaluate(pos, neg, net)
-        ok &= r["recall"] >= MIN_RECALL and r["false_alarm_rate"] <= MAX_FALSE_ALARMS
+        floor = FRESH_MIN_RECALL if name in FRESH_SETS else MIN_RECALL
+        ok &= r["recall"] >= floor and r["false_alarm_rate"] <= MAX_FALSE_ALARMS
         print(f"{name:10s} recall {r['recall']:.3f} ({r['n_pos'] - len(r['missed'])}/{r['n_pos']})"
               f"  false alarms {r['false_alarm_rate']:.3f} ({len(r['false_alarms'])}/{r['n_neg']})")
     if EXTRA_NEGATIVE.exists():
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("positive", nargs="?", type=Path, help="file of danger statements")
     ap.add_argument("negative", nargs="?", type=Path, help="file of ordinary statements")
-    ap.add_argument("--set", default="auto", choices=["auto", *SETS],
+    ap.add_argument("--set", default="auto", choices=["auto", *SETS, *FRESH_SETS],
                     help="which tests/data set to use when no files are given (auto: heldout if present)")
     ap.add_argument("--all", action="store_true",
                     help="summarise every set present and the extra negatives, one line each")

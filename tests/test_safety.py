@@ -14,7 +14,9 @@ from assistant.safety import load_safety
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from eval_safety import EXTRA_NEGATIVE, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate, read_lines  # noqa: E402
+from eval_safety import (  # noqa: E402
+    EXTRA_NEGATIVE, FRESH_MIN_RECALL, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate, read_lines,
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +41,28 @@ def test_recall_and_false_alarms(net, pos, neg):
     )
 
 
+def test_fresh_set_heldout4(net):
+    """heldout4 was written by someone who had not seen the rules and measured
+    ONCE, after the second generalisation pass was final; nothing was tuned on
+    it afterwards. One-shot figure: recall 0.867
+    (104/120), false alarms 0.000 (0/250); 16 misses, mostly suicide wording
+    (sleep and never wake, a will and a note, 'relieved if i died', a razor
+    kept 'for when'), a bottle to the face, a child touched, a tracker.
+    Asserted here: false alarms at the full target, recall as a regression
+    floor (it is not the 0.95 target; see the figure above)."""
+    d = ROOT / "tests" / "data" / "heldout4"
+    pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
+    if not (pos.exists() and neg.exists()):
+        pytest.skip("heldout4 safety set not present")
+    r = evaluate(pos, neg, net)
+    assert r["false_alarm_rate"] <= MAX_FALSE_ALARMS, [t for t, _ in r["false_alarms"]]
+    assert r["recall"] >= FRESH_MIN_RECALL, f"recall {r['recall']:.3f}; missed: {r['missed']}"
+
+
 def test_extra_negatives_stay_quiet(net):
     """Idioms and ordinary hurt that use the safety lexicon figuratively."""
     neg = read_lines(EXTRA_NEGATIVE)
-    assert len(neg) >= 150
+    assert len(neg) >= 350
     alarms = [(t, net.check(t)) for t in neg]
     alarms = [(t, h.pattern) for t, h in alarms if h is not None]
     assert len(alarms) / len(neg) <= MAX_FALSE_ALARMS, alarms
@@ -93,9 +113,55 @@ PROBES = [
 ]
 
 
+# Second pass, by category: farewell without method words, a place or means
+# chosen, deserved punishment, the neck held or a hand held to heat, possessive
+# and conditional threats, intimate images as leverage, and rambling accounts
+# of control scored as a whole. Written for the pass, not from the sets.
+PROBES += [
+    "i won't be around to see christmas this year and that's fine",
+    "by next week none of it will matter, i'll be gone",
+    "i just want you to know this is the last time you'll hear from me",
+    "thank you for listening, this is goodbye",
+    "if anything happens to me tell my kids i loved them",
+    "goodbye everyone, i'm sorry for everything",
+    "there's no way out for me apart from dying",
+    "the only answer i can see is not being alive",
+    "i've already picked the bridge i'd jump from",
+    "i keep going back to the multi storey car park and i know which floor i'd use",
+    "i've given away my books and i'm at peace now, it will all be over soon",
+    "i don't want to be a burden any more, i'll be gone soon",
+    "i deserve to be in pain after what i've done",
+    "i punish myself by not eating when i mess up",
+    "i deserve every cut",
+    "he put his hands round my throat until i saw stars",
+    "he pressed his forearm against my throat against the wall",
+    "i couldn't breathe with his knee on my back",
+    "she held my daughter's arm under the boiling tap to punish her",
+    "he burned my son's fingers with a lighter to teach him a lesson",
+    "he said if i leave him no one else will ever have me",
+    "if she sees me texting my sister she'll beat me",
+    "once he's had a drink he'll hurt the kids",
+    "he's got naked pictures of me and says he'll post them online if i leave",
+    "she threatened to show my boss the videos of us in bed",
+    "he filmed me in the shower without me knowing and holds it over me",
+    "he goes through my phone every night and now i have no friends left to call and he controls all the money",
+    "she stopped me seeing my family and takes my wages and i have to ask her for money",
+]
+
+
 @pytest.mark.parametrize("text", PROBES)
 def test_new_wording_is_caught(net, text):
     assert net.check(text) is not None, f"missed: {text!r}"
+
+
+def test_weak_tier_needs_two_distinct_signals(net):
+    long = ("so it started small he would check my phone and then he stopped me working "
+            "and now i do not have any money and i just know i will pay for it later")
+    hit = net.check(long)
+    assert hit.category == "fear" and hit.layer == "weak" and hit.pattern.startswith("weak ")
+    # One signal alone, or two phrasings of the same signal, stay quiet.
+    assert net.check("he checks my phone sometimes and it makes me sad") is None
+    assert net.check("i'm sorry for everything, please forgive me") is None
 
 
 def test_cooccur_layer_names_its_rule(net):
