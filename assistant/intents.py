@@ -393,6 +393,7 @@ class IntentMatcher:
         self._step_cache: dict[tuple, tuple] = {}
         self._answer_words: frozenset[str] | None = None
         self._commandish: frozenset[str] | None = None
+        self._strong: dict[str, float] = {}
 
     # -------------------------------------------------------------- commands
     def match(self, text: str) -> Match:
@@ -498,9 +499,17 @@ class IntentMatcher:
             full = {n: list(ex or self.generic.get(n, [])) for n, ex in intents.items()}
             keys = {n: [self.normalise(e) for e in ex] for n, ex in full.items()}
             index = ExampleIndex(full, self.strip, keys)
-            lexicon = _Lexicon({n: tuple(getattr(ex, "keywords", ())) + GENERIC_KEYWORDS.get(n, ())
-                                for n, ex in intents.items()},
-                               self.normalise, self._command_words(), self.light_words)
+            # A step's own keywords say what its yes, no and unsure mean
+            # ("no idea" is no to "do you know why?"): a generic keyword the
+            # step gives to another intent is that intent's alone.
+            own = {n: tuple(getattr(ex, "keywords", ())) for n, ex in intents.items()}
+            claimed = {k for kws in own.values() for k in kws}
+            lexicon = _Lexicon({n: own[n] + tuple(k for k in GENERIC_KEYWORDS.get(n, ()) + WEAK_GENERIC.get(n, ())
+                                                  if k not in claimed)
+                                for n in intents},
+                               self.normalise, self._command_words(), self.light_words,
+                               exact=frozenset(k for v in GENERIC_KEYWORDS.values() for k in v),
+                               weak=WEAK_KEYWORDS - claimed)
             hit = self._step_cache[key] = (index, lexicon, list(intents.values()))
         return hit[0], hit[1]
 
@@ -540,23 +549,61 @@ class IntentMatcher:
             best_of[name] = max(best_of.get(name, 0.0), score)
         ranked = sorted(best_of.items(), key=lambda x: -x[1])
         best, score = ranked[0]
+        strong = lexicon.strong
+        self._strong = {n: strong[n] for n in GENERIC_ANSWERS if n in strong}
+        generic_kw = max((strong[n] for n in GENERIC_ANSWERS if n in strong), default=0.0)
+        if best not in GENERIC_ANSWERS and generic_kw >= score and best not in complete:
+            # A yes, no or unsure keyword as strong as the content one ("not
+            # sure it was a proper apology"; the step's own "consider it").
+            best = max((n for n in GENERIC_ANSWERS if n in strong), key=lambda n: strong[n])
+            score = best_of[best]
         if best in GENERIC_ANSWERS:
             # A content intent's keyword is evidence enough ("yes i'd be up
-            # for that"); an example-like answer needs words beyond yes/no.
+            # for that"), unless a yes, no or unsure keyword is as strong; an
+            # example-like answer needs words beyond yes/no.
             specific = [(n, s) for n, s in ranked if n not in GENERIC_ANSWERS and s >= STEP_ACCEPT
-                        and (n in found or self._carries_content(words))]
+                        and (n in found or self._carries_content(words))
+                        and found.get(n, s) > generic_kw]
             if specific:
                 best, score = specific[0]
             else:
-                # Which of yes, no, unsure: the global matcher knows best.
-                m = self.match(text)
-                if m.intent in intents and m.intent in GENERIC_ANSWERS and m.score >= CONFIRM \
-                        and m.intent != best and best not in complete:
-                    best, score = m.intent, max(score, m.score)
+                best, score = self._pick_answer(text, words, intents, ranked, found, complete)
             ranked = [(best, score)] + [r for r in ranked if r[0] != best]
         if score < STEP_ACCEPT:
             return Match(NONE, score, None, ranked[:2])
         return Match(best, score, None, [r for r in ranked if r[0] != best][:2])
+
+    def _pick_answer(self, text, words, intents, ranked, found, complete) -> tuple[str, float]:
+        """Which of yes, no and unsure. Near ties go to a keyword ("not sure
+        it was a proper apology"), then to the word the answer opens with
+        ("yes sometimes", "no idea at all" where no claims "no idea");
+        otherwise the global matcher knows best."""
+        generic = [(n, s) for n, s in ranked if n in GENERIC_ANSWERS]
+        best, score = generic[0]
+        tied = [n for n, s in generic if s >= score - TIE_SCORE]
+        strong = self._strong_answers(found)
+        if strong and best not in strong:
+            # The step's own keyword ("no clue" is no to "do you know why?").
+            best = max(strong, key=lambda n: strong[n])
+            return best, max(score, found[best])
+        if len(tied) > 1:
+            with_kw = [n for n in tied if n in found]
+            if with_kw:
+                return max(with_kw, key=lambda n: found[n]), score
+            if words[0] in tied and words[0] != "unsure":
+                return words[0], score
+        if best in found:
+            return best, score
+        m = self.match(text)
+        if m.intent in intents and m.intent in GENERIC_ANSWERS and m.score >= CONFIRM \
+                and m.intent != best and best not in complete:
+            return m.intent, max(score, m.score)
+        return best, score
+
+    def _strong_answers(self, found) -> dict[str, float]:
+        """Yes, no or unsure said with a step's own keyword or a sure way
+        of saying unsure (not a weak one such as "all the time")."""
+        return {n: s for n, s in self._strong.items() if n in found}
 
     def _command_words(self) -> frozenset[str]:
         """Words of how the global commands other than yes, no and unsure are said."""
@@ -576,6 +623,8 @@ class IntentMatcher:
 
 
 GENERIC_ANSWERS = ("yes", "no", "unsure")
+# Yes, no and unsure scores this close count as a tie (_pick_answer).
+TIE_SCORE = 1.0
 # A keyword hit scores KEYWORD_BASE plus KEYWORD_STEP per keyword word
 # matched (up to KEYWORD_WORDS words): longer phrases are surer.
 KEYWORD_BASE = 86.0
@@ -587,8 +636,24 @@ KEYWORD_WHOLE = 97.0
 GENERIC_KEYWORDS: dict[str, tuple[str, ...]] = {
     "unsure": ("not sure", "unsure", "dont know", "no idea", "no clue", "torn", "back and forth",
                "mixed feelings", "two minds", "on the fence", "hard to say", "hard to tell",
-               "cant tell", "cant say", "who knows", "undecided", "uncertain", "not certain"),
+               "cant tell", "cant say", "who knows", "undecided", "uncertain", "not certain",
+               "figuring", "figure it out", "figure that out", "working it out", "working that out",
+               "changing my mind", "change my mind", "cant decide", "havent decided",
+               "not decided", "hard to know", "difficult to say", "difficult to tell", "it depends",
+               "depends on", "cant be sure", "still thinking", "need to think", "no way of knowing",
+               "havent worked out", "not worked out", "in between", "half and half"),
 }
+# How people say yes or no at a yes/no question beyond the global examples
+# ("all the time honestly"); any content keyword beats them.
+WEAK_GENERIC: dict[str, tuple[str, ...]] = {
+    "yes": ("all the time", "constantly", "loads of times", "lots of times", "many times",
+            "every day", "most days", "definitely", "absolutely", "of course", "for sure",
+            "sometimes", "at times", "now and then", "now and again", "occasionally", "often",
+            "plenty", "a lot", "very much", "certainly", "pretty much", "more or less yes"),
+    "no": ("not at all", "not yet", "not really", "no way", "not once", "not ever", "nope",
+           "not at the moment", "not right now", "not so far", "not much", "not since"),
+}
+WEAK_KEYWORDS = frozenset(k for v in WEAK_GENERIC.values() for k in v)
 # Words that negate a keyword said within NEGATION_WINDOW words (light words
 # not counted) before it
 # ("not worth it" is not "worth it"); a keyword that starts with one of them
@@ -605,6 +670,11 @@ CLAUSE_BREAKS = frozenset("but and so because though although or".split())
 # Between two words of a keyword phrase up to this many other words may
 # stand ("broke promises" in "broke all his promises").
 KEYWORD_GAP = 2
+# ... except after these: a possessive or article binds to the next word.
+NO_GAP_AFTER = frozenset("my his her their our your its the a an".split())
+# "told her to protect her": "to" after an object starts a new clause, out
+# of reach of a negation before it.
+OBJECTS = frozenset("him her them me it us".split())
 
 
 class _Lexicon:
@@ -618,9 +688,12 @@ class _Lexicon:
 
     def __init__(self, keywords: dict[str, Iterable[str]], normalise: Callable[[str], str],
                  command_words: frozenset[str] = frozenset(),
-                 light: frozenset[str] = frozenset()) -> None:
+                 light: frozenset[str] = frozenset(), exact: frozenset[str] = frozenset(),
+                 weak: frozenset[str] = frozenset()) -> None:
         self.entries: list[tuple[str, tuple[tuple[str, bool | None], ...], bool, bool]] = []
         self._light = light
+        # Weak keywords ("all the time" for yes) lose to any content keyword.
+        self.weak: set[int] = set()
         for name, kws in keywords.items():
             for kw in kws:
                 parts = []
@@ -632,13 +705,15 @@ class _Lexicon:
                 if len(parts) < len(kw.split()) and all(
                         p in NEGATORS or p == "no" or p in light for p, _ in parts):
                     continue  # "not well" is "not" once "well" is dropped as a filler
-                if len(parts) > 1:
-                    # In a phrase any negated verb stands for any other: "wont
+                if len(parts) > 1 and kw not in exact:
+                    # ("dont know" is unsure, "didnt know" is not.) In a phrase any negated verb stands for any other: "wont
                     # accept" is also said "wouldnt accept", "didnt accept".
                     parts = [(p, None if p in NEGATED_VERBS else pre) for p, pre in parts]
                 if parts:
                     negative = parts[0][0] in NEGATORS or parts[0][0] == "no"
                     command = all(p in command_words for p, _ in parts)
+                    if kw in weak:
+                        self.weak.add(len(self.entries))
                     self.entries.append((name, tuple(parts), negative, command))
 
     @staticmethod
@@ -651,22 +726,35 @@ class _Lexicon:
         return u.startswith(word) or (word[-1] == "e" and u.startswith(word[:-1] + "ing"))
 
     @classmethod
-    def _find(cls, words: list[str], parts) -> list[tuple[int, int]]:
-        """(first, last) word positions where the phrase is said (gaps allowed)."""
+    def _find(cls, words: list[str], parts, light: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+        """(first, last) word positions where the phrase is said (gaps allowed,
+        but none after a possessive or article: "my trust" is not "my
+        girlfriends trust"; after a negated verb only light words: "not
+        enough" is not "didnt feel like enough")."""
         spans = []
         first, prefix = parts[0]
         for i, w in enumerate(words):
             if not cls._is(w, first, prefix):
                 continue
             pos, ok = i, True
+            prev, prev_pre = first, prefix
             for word, pre in parts[1:]:
-                for j in range(pos + 1, min(len(words), pos + 2 + KEYWORD_GAP)):
+                gap = 0 if prev in NO_GAP_AFTER else KEYWORD_GAP
+                for j in range(pos + 1, min(len(words), pos + 2 + gap)):
                     if cls._is(words[j], word, pre):
                         pos = j
                         break
+                    if words[j] in NEGATORS:
+                        ok = False  # "i cant trust him" is not "i trust him"
+                        break
+                    if prev_pre is None and words[j] not in light:
+                        ok = False
+                        break
                 else:
                     ok = False
+                if not ok:
                     break
+                prev, prev_pre = word, pre
             if ok:
                 spans.append((i, pos))
         return spans
@@ -679,7 +767,7 @@ class _Lexicon:
         seen = 0  # light words ("at", "it") do not count toward the window
         for j in range(start - 1, -1, -1):
             w = words[j]
-            if w in CLAUSE_BREAKS:
+            if w in CLAUSE_BREAKS or (w == "to" and j > 0 and words[j - 1] in OBJECTS):
                 return False
             if w in NEGATORS or (w == "no" and words[j + 1] == "way"):
                 return True
@@ -695,15 +783,19 @@ class _Lexicon:
         without being how a global command is said ("patience", "letting it
         go"; not "slow down")."""
         best: dict[str, float] = {}
+        self.strong = strong = {}
         covered: dict[str, set[int]] = {}
-        commandlike: dict[str, bool] = {}
-        for name, parts, negative, command in self.entries:
-            for start, end in self._find(words, parts):
+        for k, (name, parts, negative, command) in enumerate(self.entries):
+            for start, end in self._find(words, parts, self._light):
                 if not negative and self._negated(words, start, end):
                     continue
+                if k in self.weak and len(content - set(range(start, end + 1))) > 2:
+                    break  # "he says hes sorry all the time" is no yes
                 score = KEYWORD_BASE + KEYWORD_STEP * min(KEYWORD_WORDS, len(parts))
                 if score > best.get(name, 0.0):
                     best[name] = score
+                if k not in self.weak and score > strong.get(name, 0.0):
+                    strong[name] = score
                 if not command:
                     covered.setdefault(name, set()).update(range(start, end + 1))
                 break

@@ -250,3 +250,22 @@ def test_bad_keywords_name_file_and_key(tmp_path):
         load_scripts(scripts)
     assert "01_what_is_trust.toml" in str(e.value)
     assert "steps.how_broken.intents.cheating.keywords[" in str(e.value)
+
+
+def test_keyword_gaps_negation_inside_and_answers_vs_content():
+    def at(text, step):
+        return understood_at(text, step)
+    # No gap after a possessive: "my trust" is not "my girlfriend's trust".
+    assert at("i broke my girlfriend's trust", "introduction.who") == "hurter"
+    # A negation inside the gap: "i can't trust him" is not "i trust him".
+    assert at("i can't trust him anymore", "worth_it.never_trust_again") == "cannot_trust_again"
+    # The step's own keyword says what no means ("no idea" to "do you know why?").
+    assert at("no idea at all", "rebuilding.why_broken") == "no"
+    assert at("no idea yet", "apology.avoid_repeat") == "unsure"
+    # "didn't know" is not the unsure "don't know"; an opener breaks yes/unsure ties.
+    assert at("she froze and didn't know what to say so she lied", "rebuilding.why_broken") == "panicked"
+    assert at("yeah sometimes", "worth_it.never_trust_again") == "yes"
+    assert at("i'm not sure it was a proper apology", "apology.apologised") == "unsure"
+    # Weak ways of saying yes lose when the answer says much more.
+    assert at("all the time honestly", "stalking.urge_to_check") == "yes"
+    assert at("he says he's sorry all the time", "apology.apologised") == NONE
