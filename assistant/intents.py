@@ -548,11 +548,13 @@ class IntentMatcher:
                 score = max(score, KEYWORD_WHOLE)
             best_of[name] = max(best_of.get(name, 0.0), score)
         ranked = sorted(best_of.items(), key=lambda x: -x[1])
+        if not ranked:
+            return Match(NONE, 0.0)
         best, score = ranked[0]
         strong = lexicon.strong
         self._strong = {n: strong[n] for n in GENERIC_ANSWERS if n in strong}
         generic_kw = max((strong[n] for n in GENERIC_ANSWERS if n in strong), default=0.0)
-        if best not in GENERIC_ANSWERS and generic_kw >= score and best not in complete:
+        if best not in GENERIC_ANSWERS and 0 < generic_kw >= score and best not in complete:
             # A yes, no or unsure keyword as strong as the content one ("not
             # sure it was a proper apology"; the step's own "consider it").
             best = max((n for n in GENERIC_ANSWERS if n in strong), key=lambda n: strong[n])
