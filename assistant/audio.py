@@ -154,8 +154,12 @@ class Player:
         self._pos = 0
         self._done = threading.Event()
         self._done.set()
-        self._levels: deque[tuple[float, float]] = deque(maxlen=200)
-        """(time, RMS in [0, 1]) of recently played blocks."""
+        self._levels: deque[tuple[float, float]] = deque(maxlen=500)
+        """(time, RMS in [0, 1]) of recently played blocks (10 s)."""
+        self.last_sound = 0.0
+        """Monotonic time the last audible block went to the device."""
+        self.last_pull = time.monotonic()
+        """Monotonic time of the device's last request for samples."""
         self._warm = threading.Event()
         try:
             self._stream = sd.OutputStream(
@@ -181,7 +185,10 @@ class Player:
         out[len(chunk):, 0] = 0.0
         rms = float(np.sqrt(np.mean(chunk ** 2))) if len(chunk) else 0.0
         now = time.monotonic()
+        self.last_pull = now
         self._levels.append((now, rms))
+        if rms > 0.002:
+            self.last_sound = now
         if not self._warm.is_set():
             # Warm once the device has pulled ~real time for the last 200 ms.
             recent = [t for t, _ in self._levels if t >= now - 0.2]
@@ -216,10 +223,19 @@ class Player:
         time.sleep(self.latency)  # let the device drain what it already has
         return True
 
-    def recent_level(self, window: float = 0.4) -> float:
-        """Loudest RMS played within the last ``window`` seconds."""
-        since = time.monotonic() - window
-        return max((lvl for t, lvl in list(self._levels) if t >= since), default=0.0)
+    def recent_level(self, window: float = 0.4, at: Optional[float] = None) -> float:
+        """Loudest RMS played within ``window`` seconds before ``at`` (default now)."""
+        at = time.monotonic() if at is None else at
+        since = at - window
+        return max((lvl for t, lvl in list(self._levels) if since <= t <= at), default=0.0)
+
+    def alive(self, stall: float = 2.0) -> bool:
+        """False when the device has stopped pulling samples (unplugged, server gone)."""
+        try:
+            active = bool(self._stream.active)
+        except Exception:
+            active = False
+        return active and time.monotonic() - self.last_pull < stall
 
     def close(self) -> None:
         self.stop()
@@ -239,8 +255,10 @@ class Mic:
     def __init__(self, device: DeviceSpec = None) -> None:
         sd = _sd()
         self.device = resolve_device(device, "input")
-        self._q: queue.Queue[bytes] = queue.Queue()
+        self._q: queue.Queue[tuple[float, bytes]] = queue.Queue()
         self.overflows = 0
+        self.last_time = 0.0
+        """Monotonic time the block last returned by ``read`` was captured."""
         try:
             self._stream = sd.RawInputStream(
                 samplerate=MIC_RATE, channels=1, dtype="int16", device=self.device,
@@ -254,14 +272,15 @@ class Mic:
     def _callback(self, data, _frames, _time, status) -> None:
         if status.input_overflow:
             self.overflows += 1
-        self._q.put(bytes(data))
+        self._q.put((time.monotonic(), bytes(data)))
 
     def read(self, timeout: float = 0.5) -> Optional[bytes]:
         """Next 20 ms block, or None when none arrived within ``timeout``."""
         try:
-            return self._q.get(timeout=timeout)
+            self.last_time, block = self._q.get(timeout=timeout)
         except queue.Empty:
             return None
+        return block
 
     def drain(self) -> None:
         """Forget everything captured so far (e.g. our own prompt's echo)."""

@@ -5,6 +5,10 @@ command words. Instead we compare the microphone level with the echo we expect
 from what we are playing: we know our output level, and we learn the
 speaker-to-microphone ratio while only we speak. When the microphone stays
 well above that expectation for ~150 ms, the user is talking.
+
+The played level is the loudest block of the last ``window`` seconds, so the
+delay between a block leaving us and its echo reaching the microphone (about
+0.15 s through PulseAudio) is covered without knowing it exactly.
 """
 
 from __future__ import annotations
@@ -21,32 +25,51 @@ class BargeIn:
     floor: float = 0.015
     """Absolute RMS (0..1) below which nothing counts as speech."""
     ratio: float = 0.5
-    """Learnt mic/speaker echo ratio; starts pessimistic, falls as we learn."""
-    learn: float = 0.05
-    """Per-block smoothing of the ratio estimate."""
+    """Learnt mic/speaker echo ratio; starts pessimistic and is then learnt."""
+    rise: float = 0.1
+    """Per-block smoothing when the echo is louder than the estimate."""
+    fall: float = 0.01
+    """... and when it is quieter: the estimate follows the loud end of the
+    echo (the mic's level varies with each sound), not its average."""
+    first_fall: float = 0.04
+    """The same for the first ``first_blocks`` learnt: the pessimistic start
+    falls to the room's echo within about a second of our speaking, so the
+    user can interrupt the very first prompt."""
+    first_blocks: int = 75
+    min_ratio: float = 0.02
     max_ratio: float = 2.0
+    window: float = 0.4
+    """Seconds of played audio whose loudest block sets the expected echo."""
     _above: float = field(default=0.0, init=False)
+    learnt: int = field(default=0, init=False)
+    """Blocks learnt from so far (0: the ratio is still the pessimistic guess)."""
 
     def reset(self) -> None:
         """Start a new detection (e.g. for the next sentence); keeps the ratio."""
         self._above = 0.0
 
     def expected(self, played: float) -> float:
+        """Microphone level our own voice alone would give."""
         return self.ratio * played
+
+    def threshold(self, played: float) -> float:
+        """Microphone level above which it is the user, not our echo."""
+        return max(self.floor, self.margin * self.expected(played))
 
     def push(self, mic: float, played: float, seconds: float = 0.02) -> bool:
         """One microphone block's RMS and the recent output RMS; True = user talks."""
-        threshold = max(self.floor, self.margin * self.expected(played))
-        if mic > threshold:
+        if mic > self.threshold(played):
             self._above += seconds
             return self._above >= self.hold
         # One quiet block inside a word (a stop consonant) should not start over.
         self._above = max(0.0, self._above - seconds)
         if played > 0.01 and not self._above:
-            # Only we are speaking: learn how loud our echo is. Slowly both ways,
-            # so the start of the user's words cannot teach us to ignore them.
-            observed = min(self.max_ratio, mic / played)
-            self.ratio += self.learn * (observed - self.ratio)
+            # Only we are speaking: learn how loud our echo is.
+            observed = min(self.max_ratio, max(self.min_ratio, mic / played))
+            fall = self.first_fall if self.learnt < self.first_blocks else self.fall
+            rate = self.rise if observed > self.ratio else fall
+            self.ratio += rate * (observed - self.ratio)
+            self.learnt += 1
         return False
 
     @property

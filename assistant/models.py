@@ -40,12 +40,10 @@ class ModelError(RuntimeError):
 
 
 def default_data_dir() -> Path:
-    """Per-user data directory (``REFLECT_HOME`` overrides it, as for the store)."""
-    env = os.environ.get("REFLECT_HOME")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
-    return Path(base) / "reflect"
+    """Per-user data directory: the store's (one source of truth, ``REFLECT_HOME``)."""
+    from assistant.store import default_data_dir as store_dir
+
+    return Path(store_dir())
 
 
 def checkout_models_dir() -> Optional[Path]:

@@ -75,6 +75,8 @@ class Tts:
         self._cache: OrderedDict[tuple, Speech] = OrderedDict()
         self._cache_size = cache_size
         self._tmpdir = tempfile.mkdtemp(prefix="reflect-tts-")
+        # Removed when this object goes or the program exits (nothing left in /tmp).
+        weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
         weakref.finalize(self, shutil.rmtree, self._tmpdir, True)  # at exit too, not left in /tmp
         self.volume = min(1.0, max(0.0, float(volume)))
         self.rate = rate

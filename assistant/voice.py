@@ -2,46 +2,50 @@
 
 Speech out is synthesised per sentence and played through an interruptible
 stream; while an interruptible Say plays, the barge-in detector watches the
-microphone against the expected echo. Speech in is recognised with the step's
-expected phrases as a grammar unless an open answer is welcome.
+microphone against the expected echo. Speech in is recognised with the
+phrases the engine expects (``Listen.expect``) as a grammar, unless an open
+answer is welcome and the recogniser can take free speech (Vosk).
+
+Echo: the microphone hears the speaker. While we play, only a level well
+above the echo expected from what we play counts as the user (``BargeIn``).
+After we stop, the echo of the last syllables is still arriving for ~0.2 s;
+listening compares each block with the echo expected from what was played
+just before it was captured, so that tail never starts an utterance.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, TextIO
 
 from assistant import events as ev
-from assistant.asr import Recognizer, Result, block_rms, recognise_stream
+from assistant.asr import Recognizer, Result, block_rms, normalise, recognise_stream
 from assistant.audio import AudioDeviceError, Mic, Player
 from assistant.bargein import BargeIn
 from assistant.tts import Tts
 from assistant.voice_config import VoiceConfig
 
-BARGE_PHRASES: tuple[str, ...] = (
-    "stop", "pause", "wait", "quiet", "be quiet", "go on", "continue", "slower",
-    "faster", "repeat that", "go back", "skip", "next section", "where are we",
-    "what can i say", "let's take a break", "i need a break", "take a break",
-    "goodbye", "yes", "no", "resume", "i'm back", "i'm not sure", "help",
+BARGE_INTENTS: tuple[str, ...] = (
+    "stop_reading", "pause", "resume", "repeat", "next", "back", "slower", "faster",
+    "where_am_i", "help", "quit",
 )
-"""What a user may say over the assistant (grammar for the barge-in utterance)."""
+"""Grammar intents (content/grammar.toml) a user may say over a reading."""
 
-SPHINX_MAX_EXPECT = 40
-"""Step phrases kept in a pocketsphinx grammar (accuracy falls with size)."""
+BARGE_FALLBACK: tuple[str, ...] = (
+    "stop", "wait", "pause", "go on", "repeat that", "next", "go back", "slower",
+    "faster", "where are we", "help", "goodbye",
+)
+"""The same, for an engine without a grammar."""
 
-ECHO_TAIL = 0.15
-"""Seconds after playback ends before we listen (the last syllable's echo)."""
+ECHO_LAG = 0.25
+"""Seconds from a block leaving the player to its echo having died away at the
+microphone (measured ~0.16 s through PulseAudio and a loopback, plus margin)."""
 
-
-@dataclass(frozen=True)
-class Barged:
-    """The user talked over a Say; ``result`` is what they said (None: not understood)."""
-
-    result: Optional[Result]
+DEVICE_GONE = 3.0
+"""Seconds without a single microphone block before the device counts as lost."""
 
 
 class Captions:
@@ -68,10 +72,17 @@ class Captions:
             self.out.flush()
 
     def heard(self, text: str) -> None:
-        self._line(f"You: {text}" if text else "You: (nothing understood)")
+        self._line(f"You: {text}" if text else "You: (not understood)")
 
     def note(self, text: str) -> None:
         self._line(f"[{text}]")
+
+
+@dataclass(frozen=True)
+class Barged:
+    """The user talked over a Say; ``result`` is what they said (empty text: not understood)."""
+
+    result: Result
 
 
 @dataclass
@@ -85,72 +96,122 @@ class VoiceIO:
     rec: Recognizer
     captions: Captions
     barge: BargeIn = field(default_factory=BargeIn)
-    last_expect: tuple[str, ...] = ()
-    extra_phrases: tuple[str, ...] = ()
-    """Always-valid requests (e.g. sections by name) added to every grammar."""
+    """Keeps the learnt speaker-to-microphone ratio for the whole session."""
+    barge_expect: tuple[str, ...] = BARGE_FALLBACK
+    """Grammar for what is said over a reading (a prompt uses its Listen's)."""
+    section_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Section title (lower case) -> shorter names a user says for it
+    ("forgiveness" for "forgiveness and recovery"): phrases of the engine's
+    grammar that end in a title are also accepted with these."""
     trace: Optional[Callable[[str, float], None]] = None
     """Timing hook for benchmarks: (event name, monotonic time)."""
 
-    def _mark(self, name: str) -> None:
-        if self.trace:
-            self.trace(name, time.monotonic())
+    def grammar(self, expect: Sequence[str]) -> tuple[str, ...]:
+        """The engine's expected phrases, with sections also by their short names."""
+        out: list[str] = []
+        for phrase in expect:
+            out.append(phrase)
+            low = normalise(phrase)
+            for title, names in self.section_names.items():
+                if low == title or low.endswith(" " + title):
+                    out += [low[:len(low) - len(title)] + n for n in names]
+        return tuple(dict.fromkeys(out))
 
-    def say(self, text: str, interruptible: bool) -> Optional[Barged]:
-        """Speak ``text``; None if it played to the end, else what the user said over it."""
+    def _mark(self, name: str, t: Optional[float] = None) -> None:
+        if self.trace:
+            self.trace(name, time.monotonic() if t is None else t)
+
+    # ------------------------------------------------------------ input
+
+    def _read(self, timeout: float = 0.5) -> Optional[bytes]:
+        """One microphone block; AudioDeviceError when the device went away."""
+        block = self.mic.read(timeout)
+        if block is not None:
+            self._silent_since = None
+            return block
+        now = time.monotonic()
+        since = getattr(self, "_silent_since", None)
+        if since is None:
+            self._silent_since = now
+        elif now - since >= DEVICE_GONE:
+            raise AudioDeviceError("the microphone went away")
+        return None
+
+    def _echo_threshold(self) -> float:
+        """Level the last block must exceed to be the user rather than our echo."""
+        t = self.mic.last_time
+        played = self.player.recent_level(self.barge.window + ECHO_LAG, at=t)
+        return self.barge.threshold(played) if played > 0 else 0.0
+
+    # ------------------------------------------------------------ speaking
+
+    def say(self, text: str, interruptible: bool,
+            expect: Sequence[str] = ()) -> Optional[Barged]:
+        """Speak ``text``; None if it played to the end, else what the user said over it.
+
+        ``expect``: what the user may answer (the Listen that follows), used as
+        the grammar when they talk over this Say; a reading uses ``barge_expect``.
+        """
         self.captions.said(text)
         speech = self.tts.synth(text)
-        self.mic.drain()
-        self.barge.reset()
-        ring: deque[bytes] = deque(maxlen=50)  # 1 s: the start of the user's words
         self.player.play(speech.pcm, speech.samplerate)
         self._mark("play")
+        self.barge.reset()
+        ring: deque[bytes] = deque(maxlen=50)  # 1 s: the start of the user's words
         onset = 0
         while self.player.playing:
-            block = self.mic.read(timeout=0.1)
+            block = self._read(0.1)
             if block is None:
                 continue
+            if not self.player.alive():
+                raise AudioDeviceError("the speaker went away")
             ring.append(block)
             if not interruptible:
                 continue
+            played = self.player.recent_level(self.barge.window, at=self.mic.last_time)
             was_building = self.barge.building
-            if self.barge.push(block_rms(block), self.player.recent_level()):
+            if self.barge.push(block_rms(block), played):
                 self.player.stop()
                 self._mark("barge")
                 # Decode from just before the onset: earlier blocks hold only our
                 # own voice, which the grammar would turn into words.
-                return Barged(self._barge_utterance(list(ring)[-onset - 8:]))
+                preroll = list(ring)[-(onset + 1) - 5:]
+                return Barged(self._barge_utterance(
+                    preroll, self.grammar(tuple(expect) or self.barge_expect)))
             onset = onset + 1 if was_building or self.barge.building else 0
         self.player.wait(2.0)
+        if not self.player.alive():
+            raise AudioDeviceError("the speaker went away")
         return None
 
-    def _barge_utterance(self, preroll: list[bytes]) -> Optional[Result]:
-        # Commands only: the step's own answers are short words our voice resembles.
-        expect = tuple(dict.fromkeys(BARGE_PHRASES + self.extra_phrases))
-        res = recognise_stream(lambda: self.mic.read(0.5), self.rec, expect,
+    def _barge_utterance(self, preroll: list[bytes], expect: Sequence[str]) -> Result:
+        res = recognise_stream(self._read, self.rec, expect,
                                silence=min(self.cfg.silence, 0.6), timeout=3.0,
                                preroll=preroll, started=True,
                                on_partial=self.captions.partial)
-        self.captions.heard(res.text if res else "")
-        return res if res and res.text else None
+        res = res or Result("", 0.0)
+        self._mark("heard")
+        self.captions.heard(res.text)
+        return res
+
+    # ------------------------------------------------------------ listening
 
     def listen(self, expect: Sequence[str], open_: bool, timeout: bool) -> Optional[Result]:
         """Wait for an answer; None after the listen timeout with no speech."""
-        self.last_expect = tuple(expect)
-        time.sleep(ECHO_TAIL)
-        self.mic.drain()
         self._mark("listen")
+        # Free speech for an open answer on Vosk; the embedded model decodes
+        # free speech poorly, so it always gets the step's phrases.
+        grammar: Optional[tuple[str, ...]] = self.grammar(expect) or None
         if open_ and self.rec.name == "vosk":
-            grammar = None  # an open answer: recognise freely
-        else:
-            # The embedded model decodes free speech poorly: always a grammar there,
-            # and a small one (with 600 phrases it missed even "goodbye").
-            limit = SPHINX_MAX_EXPECT if self.rec.name == "sphinx" else len(expect)
-            grammar = tuple(dict.fromkeys(BARGE_PHRASES + tuple(expect)[:limit]
-                                          + self.extra_phrases))
-        res = recognise_stream(lambda: self.mic.read(0.5), self.rec, grammar,
+            grammar = None
+        elif grammar is None and self.rec.name != "vosk":
+            grammar = self.barge_expect
+        res = recognise_stream(self._read, self.rec, grammar,
                                silence=self.cfg.silence,
                                timeout=self.cfg.listen_timeout if timeout else None,
-                               on_partial=self.captions.partial)
+                               on_partial=self.captions.partial,
+                               gate=self._echo_threshold,
+                               on_end=lambda: self._mark("endpoint"))
         self._mark("heard")
         if res is None:
             return None
@@ -170,36 +231,46 @@ class VoiceSession:
             while pending:
                 event = pending.pop(0)
                 actions = self.engine.handle(event)
-                if isinstance(event, ev.Interrupted) and not actions:
-                    continue  # the Heard/Silence that follows carries the turn
-                pending += self.execute(actions)
+                # After Interrupted the Heard that follows carries the turn:
+                # carry out what the engine returned, but no PlaybackFinished.
+                events = self.execute(actions)
+                if isinstance(event, ev.Interrupted):
+                    events = [e for e in events if not isinstance(e, ev.PlaybackFinished)]
+                pending += events
         except AudioDeviceError as exc:
-            self.io.player.stop()
-            self.io.captions.note(str(exc))
+            self._stop_audio()
             self._lost(str(exc))
             return 3
         except KeyboardInterrupt:
-            self.io.player.stop()
+            self._stop_audio()
             return 130
         return 0
+
+    def _stop_audio(self) -> None:
+        try:
+            self.io.player.stop()
+        except Exception:
+            pass
 
     def _lost(self, detail: str) -> None:
         """Device gone: let the engine save, carry out only the silent actions."""
         for action in self.engine.handle(ev.DeviceLost(detail)):
             if isinstance(action, ev.Save):
                 self.store.save(action.progress, action.entry)
-            elif isinstance(action, ev.Say):
-                self.io.captions.said(action.text)
+        what = "microphone" if "microphone" in detail else "speaker"
+        print(f"reflect: the {what} went away; your place is saved. Relaunch `reflect` "
+              "when it is back, or use `reflect --text` to type.", file=sys.stderr, flush=True)
 
     def execute(self, actions: list) -> list[ev.Event]:
-        listen: Optional[ev.Listen] = None
+        listen: Optional[ev.Listen] = next((a for a in actions if isinstance(a, ev.Listen)), None)
         for action in actions:
             if isinstance(action, ev.Say):
-                barged = self.io.say(action.text, action.interruptible)
+                barged = self.io.say(action.text, action.interruptible,
+                                     listen.expect if listen else ())
                 if barged is not None:  # drop the remaining actions (protocol)
                     res = barged.result
-                    return [ev.Interrupted()] + (
-                        [ev.Heard(res.text, res.confidence)] if res else [ev.Silence()])
+                    # Speech not understood is an empty Heard, not Silence.
+                    return [ev.Interrupted(), ev.Heard(res.text, res.confidence if res.text else 0.0)]
             elif isinstance(action, ev.Save):
                 self.store.save(action.progress, action.entry)
             elif isinstance(action, ev.AdjustRate):
@@ -208,11 +279,11 @@ class VoiceSession:
                 delete = getattr(self.store, "delete_journal", None)
                 if delete:
                     delete()
-            elif isinstance(action, ev.Listen):
-                listen = action
             elif isinstance(action, ev.Quit):
                 return []
         if listen is None:
             return [ev.PlaybackFinished()] if actions else []
         res = self.io.listen(listen.expect, listen.open, listen.timeout)
-        return [ev.Heard(res.text, res.confidence)] if res and res.text else [ev.Silence()]
+        if res is None:
+            return [ev.Silence()]
+        return [ev.Heard(res.text, res.confidence if res.text else 0.0)]

@@ -212,26 +212,92 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
                     mark.touch(mode=0o600)  # private like everything in the data dir
                 except OSError:
                     pass
-        io.extra_phrases = section_phrases(engine)
-        return VoiceSession(engine, store, io).run()
+        io.barge_expect = barge_phrases(engine)
+        io.section_names = section_names(engine)
+        state = _data_dir(args) / VOICE_STATE
+        load_voice_state(io, state)
+        try:
+            return VoiceSession(engine, store, io).run()
+        finally:
+            save_voice_state(io, state)
     finally:
         io.player.close()
         io.mic.close()
 
 
-def section_phrases(engine: Any) -> tuple[str, ...]:
-    """Ways to ask for a section by name, for grammar-restricted recognition
-    (the embedded recogniser can only hear what its grammar holds)."""
-    script = getattr(engine, "script", None)
-    names: list[str] = []
-    for sec in getattr(script, "sections", []):
-        names += [sec.title, getattr(sec, "spoken_title", "")] + list(getattr(sec, "aliases", []))
-    names = [n.lower().replace("&", "and").strip(" ?.!") for n in names if n]
-    out = []
-    for n in dict.fromkeys(names):
-        # Only long carrier phrases: short ones ("go to why") swallow other commands.
-        out.append(f"read me the section about {n}")
-    return tuple(out)
+VOICE_STATE = "voice-state.json"
+"""What the voice side learnt about the room: the echo ratio and the recogniser's
+adaptation to the user's voice, so the next session starts from there."""
+
+
+def load_voice_state(io: Any, path: Path) -> None:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(data, dict):
+        return
+    ratio = data.get("echo_ratio")
+    if isinstance(ratio, (int, float)) and io.barge.min_ratio <= ratio <= io.barge.max_ratio:
+        # A little above what was learnt: the room may have changed.
+        io.barge.ratio = min(io.barge.max_ratio, float(ratio) * 1.5)
+    adapt = data.get(f"adaptation_{io.rec.name}")
+    if isinstance(adapt, str) and hasattr(io.rec, "adaptation"):
+        io.rec.adaptation = adapt
+
+
+def save_voice_state(io: Any, path: Path) -> None:
+    import json
+    import os
+
+    data: dict[str, Any] = {}
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+        data = old if isinstance(old, dict) else {}
+    except (OSError, ValueError):
+        pass
+    if io.barge.learnt >= 50:
+        data["echo_ratio"] = round(io.barge.ratio, 4)
+    if hasattr(io.rec, "adaptation"):
+        data[f"adaptation_{io.rec.name}"] = io.rec.adaptation
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def section_names(engine: Any) -> dict[str, tuple[str, ...]]:
+    """Title -> the first one-or-two-word alias that is part of it, for grammars
+    (the engine's grammar names sections by full title only)."""
+    from assistant.asr import normalise
+
+    out: dict[str, tuple[str, ...]] = {}
+    for sec in getattr(getattr(engine, "script", None), "sections", []):
+        title = normalise(getattr(sec, "spoken_title", "") or sec.title)
+        short = [normalise(a) for a in getattr(sec, "aliases", [])]
+        short = [a for a in short if a and a != title and len(a.split()) <= 2 and a in title]
+        if short:
+            out[title] = tuple(short[:1])
+    return out
+
+
+def barge_phrases(engine: Any) -> tuple[str, ...]:
+    """What a user may say over a reading: the engine's grammar for commands."""
+    from assistant.voice import BARGE_FALLBACK, BARGE_INTENTS
+
+    grammar = getattr(engine, "grammar", None) or {}
+    phrases = tuple(dict.fromkeys(p for i in BARGE_INTENTS for p in grammar.get(i, ())))
+    return phrases or BARGE_FALLBACK
 
 
 # ---------------------------------------------------------------- read

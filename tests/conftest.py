@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+_cards = itertools.count()
 
 
 @pytest.fixture(scope="session")
 def sound_server() -> None:
     """Virtual devices spk / mic_feed / mic (scripts/sound-server.sh, idempotent)."""
     subprocess.run([str(ROOT / "scripts" / "sound-server.sh"), "--no-echo"], check=True)
+
+
+@pytest.fixture
+def card(sound_server):
+    """Private virtual devices for one test (P_spk, P_feed, P_mic): other voice
+    sessions on the same server (another test run) cannot hear or disturb it."""
+    from voiceutil import Card
+
+    c = Card(f"t{os.getpid()}x{next(_cards)}")
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+@pytest.fixture
+def echo_card(card):
+    """The same, with the speaker looped back into the microphone at 55 %
+    volume (about -16 dB, quieter than the user): the assistant hears itself."""
+    card.echo(55)
+    try:
+        yield card
+    finally:
+        card.no_echo()

@@ -48,7 +48,13 @@ def levels(pcm: bytes, win: int = 160) -> np.ndarray:
 
 
 class Recorder:
-    """Records a PulseAudio source (default spk.monitor) at 16 kHz in the background."""
+    """Records a PulseAudio source (default spk.monitor) at 16 kHz in the background.
+
+    Sample ``i`` of the recording was captured at about ``time_of(i)``
+    (monotonic): the timeline is pinned to the arrival times of the chunks
+    (the earliest arrival relative to the samples before it), so two recorders
+    can be compared with each other and with events in this process.
+    """
 
     def __init__(self, device: str = "spk.monitor") -> None:
         import threading
@@ -56,6 +62,7 @@ class Recorder:
 
         self.t0 = time.monotonic()
         self.buf = bytearray()
+        self._offset = float("inf")
         self.proc = subprocess.Popen(
             ["parec", f"--device={device}", "--rate=16000", "--channels=1",
              "--format=s16le", "--latency-msec=10"], stdout=subprocess.PIPE)
@@ -63,8 +70,18 @@ class Recorder:
         self._thread.start()
 
     def _pump(self) -> None:
-        while chunk := self.proc.stdout.read(320):
+        import time
+
+        while chunk := self.proc.stdout.read1(640):
             self.buf.extend(chunk)
+            self._offset = min(self._offset, time.monotonic() - len(self.buf) / 32000)
+
+    def time_of(self, sample: float) -> float:
+        """Monotonic time at which sample number ``sample`` was captured."""
+        return (self.t0 if self._offset == float("inf") else self._offset) + sample / 16000
+
+    def index_at(self, t: float) -> int:
+        return max(0, int(round((t - self.time_of(0)) * 16000)))
 
     def pcm(self) -> bytes:
         return bytes(self.buf)
@@ -75,10 +92,47 @@ class Recorder:
         self._thread.join(2)
         return self.pcm()
 
+    def spans(self, since: float = 0.0, **kw) -> list[tuple[float, float]]:
+        """Sounding stretches (monotonic start, end) from time ``since`` on."""
+        i = self.index_at(since) if since else 0
+        base = self.time_of(i)
+        return [(base + a, base + b) for a, b in sound_spans(self.pcm()[2 * i:], **kw)]
 
-def play_into_mic(path: Path, volume: float = 1.0, wait: bool = True):
+
+class Card:
+    """A private set of virtual devices (P_spk, P_feed, P_mic) on the test
+    PulseAudio server, so that other sessions on the same server (e.g. another
+    test run) neither hear nor are heard by this one."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.spk, self.feed, self.mic = f"{prefix}_spk", f"{prefix}_feed", f"{prefix}_mic"
+        _script("--card", prefix)
+
+    def echo(self, volume: int = 55) -> None:
+        """Loop what the speaker plays back into the microphone feed, quieter."""
+        _script("--echo", str(volume), self.prefix)
+
+    def no_echo(self) -> None:
+        _script("--no-echo", self.prefix)
+
+    def close(self) -> None:
+        _script("--drop-card", self.prefix)
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """Command-line options that put `reflect` on these devices."""
+        return ("--input-device", self.mic, "--output-device", self.spk)
+
+
+def _script(*args: str) -> None:
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([str(root / "scripts" / "sound-server.sh"), *args], check=True)
+
+
+def play_into_mic(path: Path, volume: float = 1.0, wait: bool = True, feed: str = "mic_feed"):
     """The simulated user speaks: play a WAV into the mic_feed sink."""
-    cmd = ["paplay", "--device=mic_feed", f"--volume={int(65536 * volume)}", str(path)]
+    cmd = ["paplay", f"--device={feed}", f"--volume={int(65536 * volume)}", str(path)]
     return subprocess.run(cmd, check=True) if wait else subprocess.Popen(cmd)
 
 
@@ -102,19 +156,29 @@ class VoiceRun:
     Captions come from its stdout; what it says is recorded from spk.monitor.
     """
 
-    def __init__(self, data_dir: Path, tmp: Path, *args: str, env: dict | None = None) -> None:
+    def __init__(self, data_dir: Path, tmp: Path, *args: str, env: dict | None = None,
+                 card: "Card | None" = None) -> None:
         import os
         import sys
         import threading
         import time
 
+        self.data_dir = data_dir
         self.tmp = tmp
+        self.spoken = 0
+        """Utterances the simulated user has said."""
+        self.card = card
+        self.feed = card.feed if card else "mic_feed"
         self.lines: list[tuple[float, str]] = []
-        self.rec = Recorder("spk.monitor")
+        self.rec = Recorder(f"{card.spk if card else 'spk'}.monitor")
+        self.user_rec = Recorder(f"{self.feed}.monitor")
+        """What the simulated user said, on the same timeline as ``rec``."""
         root = Path(__file__).resolve().parent.parent
         full_env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+        dev_args = card.args if card else ()
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "assistant", "--data-dir", str(data_dir), *args],
+            [sys.executable, "-u", "-m", "assistant", "--data-dir", str(data_dir), *dev_args,
+             *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
             cwd=str(root))
         self.t_launch = time.monotonic()
@@ -175,8 +239,9 @@ class VoiceRun:
         """The simulated user says ``text`` into the microphone; returns end time."""
         import time
 
+        self.spoken += 1
         wav = espeak_wav(text, self.tmp / f"u{len(self.lines)}_{abs(hash(text))}.wav", voice, speed)
-        proc = play_into_mic(wav, wait=False)
+        proc = play_into_mic(wav, wait=False, feed=self.feed)
         if wait:
             proc.wait()
             return time.monotonic()
@@ -189,4 +254,5 @@ class VoiceRun:
             if self.proc.poll() is None:
                 self.proc.kill()
             self.rec.stop()
+            self.user_rec.stop()
         return rc
