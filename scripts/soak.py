@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Soak: a long spoken session on the virtual sound card, with noise, long
+silences, nonsense and real answers from a synthesised user; samples memory.
+
+    python scripts/soak.py --duration 600            # 10 minutes
+    python scripts/soak.py --duration 60 --json      # what tests/test_soak.py runs
+
+The session runs in this process (the same code as `reflect`: content, store,
+engine, voice I/O, VoiceSession) so that its queues can be looked at while it
+runs: the microphone queue (20 ms blocks not yet read), the player's buffer,
+the recogniser's utterance buffer, the speech cache. Once a second it samples
+RSS, open file descriptors and threads. At the end it prints the growth of
+RSS after the warm-up (and per minute), the largest queue sizes, and what was
+said and heard. Exit 1 when memory grew more than --max-growth-mb after the
+warm-up or the microphone queue exceeded --max-mic-queue blocks, 2 when the
+session crashed.
+
+Needs the virtual devices of scripts/sound-server.sh (spk, mic_feed, mic),
+espeak-ng and sox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import _thread
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+NONSENSE = [
+    "blue spoon under the hat", "fourteen marmalade engines", "wobbly kettle gravy",
+    "the quantum pancake forgot", "ladder of soft cheese", "um ah hmm er",
+    "banana telephone protocol", "seven lazy umbrellas sang", "zip zap zoo flamingo",
+    "purple", "okay so anyway", "nope nope nope",
+]
+REAL = [
+    "yes", "no", "i'm not sure", "i just want to reflect on trust", "resume", "go on",
+    "next", "repeat that", "where are we", "what can i say", "let's take a break",
+    "read me the section about forgiveness", "stop", "slower", "faster",
+    "i feel safe when people keep their word", "my partner lied to me about money",
+    "it still hurts when i think about it", "go to the apology section", "go back",
+]
+VOICES = ("en-us", "en-us+f3", "en-gb", "en-us+m5")
+
+
+def rss_kb() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def espeak_wav(text: str, path: Path, voice: str) -> Path:
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(path)], check=True)
+    raw.unlink()
+    return path
+
+
+def noise_wav(path: Path, seconds: float, kind: str = "pinknoise", gain_db: float = -30) -> Path:
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(path), "synth",
+                    str(seconds), kind, "gain", str(gain_db)], check=True)
+    return path
+
+
+class User:
+    """Plays into the microphone feed: constant background noise, plus a
+    schedule of long silences, nonsense, real answers and noise bursts."""
+
+    def __init__(self, feed: str, tmp: Path, rng: random.Random) -> None:
+        self.feed, self.rng = feed, rng
+        self.stop = threading.Event()
+        self._procs: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self.spoken: dict[str, int] = {"silence": 0, "nonsense": 0, "real": 0, "burst": 0}
+        self.background = noise_wav(tmp / "background.wav", 30, "pinknoise", -38)
+        self.bursts = [noise_wav(tmp / f"burst{i}.wav", rng.uniform(0.2, 1.5), kind, rng.uniform(-20, -8))
+                       for i, kind in enumerate(("whitenoise", "brownnoise", "pinknoise"))]
+        self.nonsense = [espeak_wav(t, tmp / f"n{i}.wav", rng.choice(VOICES)) for i, t in enumerate(NONSENSE)]
+        self.real = [espeak_wav(t, tmp / f"r{i}.wav", rng.choice(VOICES)) for i, t in enumerate(REAL)]
+        self._threads = [threading.Thread(target=self._noise, daemon=True),
+                         threading.Thread(target=self._talk, daemon=True)]
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        with self._lock:
+            for proc in self._procs:
+                proc.terminate()
+        for t in self._threads:
+            t.join(10)
+
+    def _play(self, wav: Path) -> None:
+        with self._lock:
+            if self.stop.is_set():
+                return
+            proc = subprocess.Popen(["paplay", f"--device={self.feed}", str(wav)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self._procs.add(proc)
+        proc.wait()
+        with self._lock:
+            self._procs.discard(proc)
+
+    def _noise(self) -> None:
+        while not self.stop.is_set():
+            self._play(self.background)
+
+    def _talk(self) -> None:
+        rng = self.rng
+        while not self.stop.is_set():
+            r = rng.random()
+            if r < 0.25:
+                self.spoken["silence"] += 1
+                self.stop.wait(rng.uniform(8, 35))  # a long silence
+                continue
+            if r < 0.5:
+                kind, wav = "nonsense", rng.choice(self.nonsense)
+            elif r < 0.85:
+                kind, wav = "real", rng.choice(self.real)
+            else:
+                kind, wav = "burst", rng.choice(self.bursts)
+            self.spoken[kind] += 1
+            self._play(wav)
+            self.stop.wait(rng.uniform(1.0, 6.0))
+
+
+def _size(obj, *path: str) -> int | None:
+    """len() of a nested attribute (or qsize() of a queue); None when absent."""
+    for name in path:
+        obj = getattr(obj, name, None)
+        if obj is None:
+            return None
+    if hasattr(obj, "qsize"):
+        return obj.qsize()
+    try:
+        return len(obj)
+    except TypeError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--duration", type=float, default=600, help="seconds to run (default 600)")
+    p.add_argument("--warmup", type=float, default=None,
+                   help="seconds before memory growth is counted (default: a third, at most 120)")
+    p.add_argument("--data-dir", type=Path, default=None, help="default: a fresh temporary directory")
+    p.add_argument("--engine", default="sphinx", choices=("auto", "vosk", "sphinx"))
+    p.add_argument("--input-device", default="mic")
+    p.add_argument("--output-device", default="spk")
+    p.add_argument("--feed", default="mic_feed", help="sink the simulated user plays into")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--max-growth-mb", type=float, default=40.0)
+    p.add_argument("--max-mic-queue", type=int, default=500, help="blocks of 20 ms (default 500 = 10 s)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no captions")
+    args = p.parse_args(argv)
+    warmup = args.warmup if args.warmup is not None else min(120.0, args.duration / 3)
+
+    from assistant import voice_cli
+    from assistant.events import Heard
+    from assistant.session import load_content, new_engine
+    from assistant.store import Store
+
+    tmp = Path(tempfile.mkdtemp(prefix="reflect-soak-"))
+    data = args.data_dir or tmp / "data"
+    rng = random.Random(args.seed)
+    user = User(args.feed, tmp, rng)
+
+    content = load_content()
+    store = Store(data)
+    # `reflect`'s own voice path (voice_cli.run_voice), keeping hold of its I/O.
+    out = open(os.devnull, "w") if args.quiet else sys.stdout
+    opened: list = []
+    real_open = voice_cli.open_voice_io
+
+    def open_io(cfg, out_=None):
+        io = real_open(cfg, out=out)
+        opened.append(io)
+        return io
+
+    voice_cli.open_voice_io = open_io
+    ns = argparse.Namespace(data_dir=data, config=tmp / "voice.toml", engine=args.engine, model=None,
+                            input_device=args.input_device, output_device=args.output_device,
+                            silence=None)
+
+    counts: dict[str, int] = {}
+    heard: list[str] = []
+    engines: list = []
+
+    def launch():
+        """An engine over the saved place (as a relaunch of `reflect` would make),
+        its events and actions counted."""
+        engine = new_engine(content, store.load_progress(), seed=args.seed + len(engines))
+        handle = engine.handle
+
+        def counting(event):
+            name = type(event).__name__
+            counts[name] = counts.get(name, 0) + 1
+            if isinstance(event, Heard) and event.text:
+                heard.append(event.text)
+            actions = handle(event)
+            for a in actions:
+                counts["action:" + type(a).__name__] = counts.get("action:" + type(a).__name__, 0) + 1
+            return actions
+
+        engine.handle = counting
+        engines.append(engine)
+        return engine
+
+    samples: list[dict] = []
+    finished = threading.Event()
+    t0 = time.monotonic()
+
+    def sample() -> None:
+        while not finished.wait(1.0):
+            if not opened:
+                continue
+            io = opened[-1]
+            samples.append({
+                "t": round(time.monotonic() - t0, 2),
+                "rss_kb": rss_kb(),
+                "fds": len(os.listdir("/proc/self/fd")),
+                "threads": threading.active_count(),
+                "mic_queue": _size(io, "mic", "_q"),
+                "player_buffer": _size(io, "player", "_buf"),
+                "asr_buffer": _size(io, "rec", "_audio"),
+                "tts_cache": _size(io, "tts", "_cache"),
+                "engine_history": _size(engines[-1], "history"),
+            })
+            if time.monotonic() - t0 >= args.duration:
+                _thread.interrupt_main()  # ends the session as Ctrl-C would
+                return
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    user.start()
+    sampler.start()
+    crashed = None
+    rc = None
+    launches = 0
+    try:
+        # Ends with 130 when the sampler interrupts it. Heard as "goodbye" (nonsense
+        # can be), the session ends: relaunch it, as its user would.
+        while True:
+            launches += 1
+            opened.clear()
+            rc = voice_cli.run_voice(ns, launch(), store)
+            if rc != 0 or time.monotonic() - t0 >= args.duration:
+                break
+    except KeyboardInterrupt:
+        rc = 130
+    except Exception:  # noqa: BLE001 - reported, exit 2
+        crashed = traceback.format_exc()
+    finally:
+        finished.set()
+        user.close()
+    elapsed = time.monotonic() - t0
+    if rc not in (0, 130, None) and crashed is None:
+        crashed = f"the session ended by itself with exit code {rc}"
+    io = opened[-1] if opened else None
+
+    after = [s for s in samples if s["t"] >= warmup]
+    def med(xs):
+        return statistics.median(xs) if xs else 0
+    start_rss = med([s["rss_kb"] for s in after[:5]])
+    end_rss = med([s["rss_kb"] for s in after[-5:]])
+    span_min = max((after[-1]["t"] - after[0]["t"]) / 60, 1e-9) if len(after) > 1 else 0
+    growth_mb = (end_rss - start_rss) / 1024
+    def peak(key):
+        vals = [s[key] for s in samples if s.get(key) is not None]
+        return max(vals) if vals else None
+    summary = {
+        "duration_s": round(elapsed, 1),
+        "warmup_s": warmup,
+        "session_exit": rc,
+        "crashed": crashed,
+        "rss_start_mb": round(samples[0]["rss_kb"] / 1024, 1) if samples else None,
+        "rss_after_warmup_mb": round(start_rss / 1024, 1),
+        "rss_end_mb": round(end_rss / 1024, 1),
+        "rss_growth_after_warmup_mb": round(growth_mb, 2),
+        "rss_growth_mb_per_min": round(growth_mb / span_min, 3) if span_min else None,
+        "rss_peak_mb": round(max(s["rss_kb"] for s in samples) / 1024, 1) if samples else None,
+        "fds_after_warmup": after[0]["fds"] if after else None,
+        "fds_end": samples[-1]["fds"] if samples else None,
+        "threads_end": samples[-1]["threads"] if samples else None,
+        "peak_mic_queue_blocks": peak("mic_queue"),
+        "peak_player_buffer_samples": peak("player_buffer"),
+        "peak_asr_buffer_bytes": peak("asr_buffer"),
+        "peak_tts_cache": peak("tts_cache"),
+        "engine_history_end": samples[-1]["engine_history"] if samples else None,
+        "user": user.spoken,
+        "events": counts,
+        "heard": len(heard),
+        "heard_examples": heard[:10],
+        "mic_overflows": getattr(getattr(io, "mic", None), "overflows", None),
+        "data_dir": str(data),
+        "samples": len(samples),
+        "launches": launches,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"\nsoak: {summary['duration_s']} s, warm-up {warmup:.0f} s; RSS {summary['rss_start_mb']} MB at "
+              f"start, {summary['rss_after_warmup_mb']} MB after warm-up, {summary['rss_end_mb']} MB at the end: "
+              f"growth {summary['rss_growth_after_warmup_mb']} MB ({summary['rss_growth_mb_per_min']} MB/min)")
+        print(f"soak: peak queues: mic {summary['peak_mic_queue_blocks']} blocks, player "
+              f"{summary['peak_player_buffer_samples']} samples, recogniser {summary['peak_asr_buffer_bytes']} "
+              f"bytes, speech cache {summary['peak_tts_cache']}; fds {summary['fds_after_warmup']} -> "
+              f"{summary['fds_end']}, threads {summary['threads_end']}")
+        print(f"soak: user {user.spoken}; heard {len(heard)} utterances in {launches} launch(es); "
+              f"events {counts}")
+        if crashed:
+            print(crashed, file=sys.stderr)
+    if crashed:
+        return 2
+    if growth_mb > args.max_growth_mb:
+        return 1
+    if (summary["peak_mic_queue_blocks"] or 0) > args.max_mic_queue:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
