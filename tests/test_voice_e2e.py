@@ -93,6 +93,7 @@ def command(run: VoiceRun, text: str, voice: str, reply: str, timeout: float = 2
     run.wait_listening()
     m = run.mark()
     say = text
+    confirmed = False
     for attempt in range(3):
         m_try = run.mark()
         run.user(say, voice)
@@ -102,13 +103,14 @@ def command(run: VoiceRun, text: str, voice: str, reply: str, timeout: float = 2
             break
         if facts is not None:
             facts["repeats"] = facts.get("repeats", 0) + 1
+        confirmed = confirmed or bool(re.search(CONFIRM, line))
         say = "yes" if re.search(CONFIRM, line) else text
         run.wait_listening()
     run.wait_for(reply, timeout, since=m)
     heard = heard_since(run, m)
     if facts is not None and key:
         facts[key] = [h for h in heard if h != "(not understood)"
-                      and (say == "yes" or intents([h]) != ["yes"])]
+                      and not (confirmed and intents([h]) == ["yes"])]
     return heard
 
 
