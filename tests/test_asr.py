@@ -70,3 +70,33 @@ def test_auto_prefers_vosk_when_a_model_is_found(monkeypatch, tmp_path):
         make_recognizer("vosk")
     monkeypatch.setenv("REFLECT_VOSK_MODEL", KO)
     assert make_recognizer("auto").name == "vosk"
+
+
+@pytest.mark.parametrize("open_", [False, True], ids=["grammar", "free"])
+def test_vosk_korean_through_the_voice_path(ko, card, tmp_path, monkeypatch, open_):
+    """The session's own listening path (microphone, endpointing, echo gate)
+    with the Vosk recogniser: Korean spoken into the virtual microphone."""
+    from assistant.audio import Mic, Player
+    from assistant.tts import Tts
+    from assistant.voice import Captions, VoiceIO
+    from assistant.voice_config import VoiceConfig
+    from voiceutil import play_into_mic
+
+    monkeypatch.delenv("PULSE_SINK", raising=False)
+    monkeypatch.delenv("PULSE_SOURCE", raising=False)
+    phrases = ["안녕하세요", "감사합니다", "다음"]
+    wav = espeak_wav("감사합니다", tmp_path / "k.wav", "ko")
+    player, mic = Player(card.spk), Mic(card.mic)
+    try:
+        io = VoiceIO(VoiceConfig(silence=0.6, listen_timeout=5.0), Tts(), player, mic, ko,
+                     Captions())
+        play_into_mic(wav, wait=False, feed=card.feed)
+        res = io.listen(phrases, open_, timeout=True)
+    finally:
+        player.close()
+        mic.close()
+    assert res is not None
+    if open_:  # free recognition: words, not necessarily the grammar's spelling
+        assert res.text and res.audio_seconds > 0.5
+    else:
+        assert res.text == "감사합니다" and res.confidence > 0.5
