@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-mic-queue", type=int, default=500, help="blocks of 20 ms (default 500 = 10 s)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--quiet", action="store_true", help="no captions")
+    p.add_argument("--samples", type=Path, default=None, help="write every sample (JSON lines) here")
     args = p.parse_args(argv)
     warmup = args.warmup if args.warmup is not None else min(120.0, args.duration / 3)
 
@@ -189,10 +190,19 @@ def main(argv: list[str] | None = None) -> int:
     opened: list = []
     real_open = voice_cli.open_voice_io
 
+    closers: list = []
+
     def open_io(cfg, out_=None):
-        io = real_open(cfg, out=out)
-        opened.append(io)
-        return io
+        """Devices, recogniser and voice are opened once: a relaunch after a
+        (misheard) goodbye reuses them, so that memory figures are those of one
+        long session rather than of reloading models in one process."""
+        if not opened:
+            io = real_open(cfg, out=out)
+            for part in (io.player, io.mic):
+                closers.append(part.close)
+                part.close = lambda: None  # closed at the very end
+            opened.append(io)
+        return opened[0]
 
     voice_cli.open_voice_io = open_io
     ns = argparse.Namespace(data_dir=data, config=tmp / "voice.toml", engine=args.engine, model=None,
@@ -231,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         while not finished.wait(1.0):
             if not opened:
                 continue
-            io = opened[-1]
+            io = opened[0]
             samples.append({
                 "t": round(time.monotonic() - t0, 2),
                 "rss_kb": rss_kb(),
@@ -241,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
                 "player_buffer": _size(io, "player", "_buf"),
                 "asr_buffer": _size(io, "rec", "_audio"),
                 "tts_cache": _size(io, "tts", "_cache"),
+                "asr_grammars": _size(io, "rec", "_grammars"),
                 "engine_history": _size(engines[-1], "history"),
+                "launch": len(engines),
             })
             if time.monotonic() - t0 >= args.duration:
                 _thread.interrupt_main()  # ends the session as Ctrl-C would
@@ -258,7 +270,6 @@ def main(argv: list[str] | None = None) -> int:
         # can be), the session ends: relaunch it, as its user would.
         while True:
             launches += 1
-            opened.clear()
             rc = voice_cli.run_voice(ns, launch(), store)
             if rc != 0 or time.monotonic() - t0 >= args.duration:
                 break
@@ -269,10 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         finished.set()
         user.close()
+        for close in closers:
+            close()
     elapsed = time.monotonic() - t0
     if rc not in (0, 130, None) and crashed is None:
         crashed = f"the session ended by itself with exit code {rc}"
-    io = opened[-1] if opened else None
+    io = opened[0] if opened else None
 
     after = [s for s in samples if s["t"] >= warmup]
     def med(xs):
@@ -302,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_player_buffer_samples": peak("player_buffer"),
         "peak_asr_buffer_bytes": peak("asr_buffer"),
         "peak_tts_cache": peak("tts_cache"),
+        "asr_grammars_end": samples[-1].get("asr_grammars") if samples else None,
         "engine_history_end": samples[-1]["engine_history"] if samples else None,
         "user": user.spoken,
         "events": counts,
@@ -312,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         "samples": len(samples),
         "launches": launches,
     }
+    if args.samples:
+        args.samples.write_text("".join(json.dumps(x) + "\n" for x in samples))
     if args.json:
         print(json.dumps(summary))
     else:
@@ -320,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
               f"growth {summary['rss_growth_after_warmup_mb']} MB ({summary['rss_growth_mb_per_min']} MB/min)")
         print(f"soak: peak queues: mic {summary['peak_mic_queue_blocks']} blocks, player "
               f"{summary['peak_player_buffer_samples']} samples, recogniser {summary['peak_asr_buffer_bytes']} "
-              f"bytes, speech cache {summary['peak_tts_cache']}; fds {summary['fds_after_warmup']} -> "
+              f"bytes, speech cache {summary['peak_tts_cache']}, recogniser grammars "
+              f"{summary['asr_grammars_end']}; fds {summary['fds_after_warmup']} -> "
               f"{summary['fds_end']}, threads {summary['threads_end']}")
         print(f"soak: user {user.spoken}; heard {len(heard)} utterances in {launches} launch(es); "
               f"events {counts}")
