@@ -58,7 +58,7 @@ class Match:
     def as_dict(self) -> dict:
         return {
             "intent": self.intent,
-            "score": round(self.score, 1),
+            "score": round(max(0.0, self.score), 1),
             "section": self.section,
             "alternatives": [{"intent": i, "score": round(s, 1)} for i, s in self.alternatives],
         }

@@ -132,6 +132,12 @@ class _Check:
                 raise self.fail(f"{key}[{i}]", "must be a non-empty string")
         return [v.strip() for v in value]
 
+    def only(self, allowed: tuple[str, ...]) -> None:
+        """Unknown keys are typos ("heavvy"); name them instead of ignoring."""
+        for key in self.table:
+            if key not in allowed:
+                raise self.fail(key, f"is not a known key (expected one of: {', '.join(allowed)})")
+
     def sub(self, key: str) -> "_Check":
         table = self.get(key, dict)
         return _Check(self.source, table, f"{self.where}.{key}" if self.where else key)
@@ -151,6 +157,7 @@ class _Check:
 
 
 def _load_intent(c: _Check, name: str) -> StepIntent:
+    c.only(("examples", "keywords", "ack", "next", "perspective"))
     generic = name in GENERIC_ANSWERS
     examples = c.texts("examples", 0 if generic else MIN_EXAMPLES, default=[] if generic else ...)
     perspective = c.get("perspective", str, None)
@@ -172,6 +179,7 @@ def _load_intent(c: _Check, name: str) -> StepIntent:
 
 
 def _load_step(c: _Check, step_id: str) -> Step:
+    c.only(("kind", "say", "ack", "next", "heavy", "perspectives", "intents", "default"))
     kind = c.text("kind")
     if kind not in STEP_KINDS:
         raise c.fail("kind", f"'{kind}' is not one of {', '.join(STEP_KINDS)}")
@@ -202,6 +210,7 @@ def _load_step(c: _Check, step_id: str) -> Step:
 
 def load_section(path: Path, article: Article) -> SectionScript:
     c = _Check(str(path), load_toml(path))
+    c.only(("id", "title", "spoken_title", "aliases", "perspectives", "start", "steps"))
     section_id = c.ident("id")
     title = c.text("title")
     try:

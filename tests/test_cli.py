@@ -120,3 +120,17 @@ def test_corrupt_state_gives_one_sentence_and_continues(tmp_path):
     r = reflect("--text", "--data-dir", str(d), stdin="")
     assert r.returncode == 0 and "Traceback" not in r.stderr
     assert "could not be read" in r.stderr
+
+
+def test_unknown_key_in_a_script_is_named(tmp_path):
+    scripts = tmp_path / "sections"
+    shutil.copytree(ROOT / "assistant" / "content" / "sections", scripts)
+    target = scripts / "05_forgiveness.toml"
+    target.write_text(target.read_text().replace("heavy = true", "heavvy = true", 1))
+    r = reflect("sections", env={"REFLECT_SCRIPTS_DIR": str(scripts)})
+    assert r.returncode == 2 and "heavvy" in r.stderr and "05_forgiveness.toml" in r.stderr
+
+
+def test_nlu_scores_are_never_negative():
+    r = reflect("nlu", "--json", stdin="zzzz qqqq xxxx\nthe\n\n")
+    assert all(json.loads(x)["score"] >= 0 for x in r.stdout.splitlines())
