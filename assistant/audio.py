@@ -22,11 +22,13 @@ MIC_RATE = 16000
 """Recognisers want 16 kHz mono int16."""
 MIC_BLOCK = 320
 """20 ms capture blocks: fine-grained enough for barge-in timing."""
-OUT_BLOCK = 441
-"""20 ms at 22050 Hz, the rate espeak-ng synthesises at."""
-OUT_LATENCY = 0.08
-"""Output buffer: "low" (40 ms) underran through ALSA->PulseAudio; 80 ms keeps
-the cut-off on barge-in well inside the 300 ms budget."""
+OUT_BLOCK = 220
+"""10 ms at 22050 Hz, the rate espeak-ng synthesises at."""
+OUT_LATENCY = 0.03
+"""Output buffer. Every reply waits for it (a reply is queued behind the
+silence already buffered), and so does the cut-off on barge-in: 30 ms played
+without underruns through ALSA->PulseAudio once the virtual sinks no longer
+stalled (sound-server.sh); 80 ms cost ~50 ms on every turn."""
 
 DeviceSpec = Union[int, str, None]
 
@@ -154,7 +156,7 @@ class Player:
         self._pos = 0
         self._done = threading.Event()
         self._done.set()
-        self._levels: deque[tuple[float, float]] = deque(maxlen=500)
+        self._levels: deque[tuple[float, float]] = deque(maxlen=1000)
         """(time, RMS in [0, 1]) of recently played blocks (10 s)."""
         self.last_sound = 0.0
         """Monotonic time the last audible block went to the device."""

@@ -168,9 +168,25 @@ class Tts:
         pcm = np.frombuffer(data, dtype=np.int16)
         if chans > 1:
             pcm = pcm.reshape(-1, chans)[:, 0]
+        pcm = trim(pcm, rate)
         if self.volume < 1.0:
             pcm = (pcm.astype(np.float32) * self.volume).astype(np.int16)
         return Speech(pcm=pcm, samplerate=rate)
+
+
+LEAD, TAIL = 0.005, 0.2
+"""Seconds of quiet kept before and after the speech: espeak-ng adds up to
+50 ms before (delaying every reply) and ~340 ms after."""
+
+
+def trim(pcm: np.ndarray, rate: int, level: int = 300) -> np.ndarray:
+    """Cut the synthesiser's leading and trailing quiet down to LEAD / TAIL."""
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > level)
+    if len(loud) == 0:
+        return pcm
+    start = max(0, int(loud[0]) - int(LEAD * rate))
+    end = min(len(pcm), int(loud[-1]) + 1 + int(TAIL * rate))
+    return pcm[start:end]
 
 
 def write_wav(path: str, parts: list[Speech], gap: float = 0.35) -> float:

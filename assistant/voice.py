@@ -51,9 +51,14 @@ DEVICE_GONE = 3.0
 class Captions:
     """What is said and heard, shown in the terminal."""
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
-        self.out = out
+    def __init__(self, out: Optional[TextIO] = None) -> None:
+        self._out = out
         self._partial = False
+
+    @property
+    def out(self) -> TextIO:
+        """The stream given, else the current sys.stdout (looked up each time)."""
+        return self._out or sys.stdout
 
     def _line(self, text: str) -> None:
         if self._partial:

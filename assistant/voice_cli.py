@@ -169,7 +169,7 @@ def _parallel(**jobs: Callable[[], Any]) -> dict[str, Any]:
     return results
 
 
-def open_voice_io(cfg: VoiceConfig, out=sys.stdout):
+def open_voice_io(cfg: VoiceConfig, out=None):
     from assistant.asr import make_recognizer
     from assistant.audio import Mic, Player
     from assistant.tts import Tts
@@ -214,6 +214,7 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
                     pass
         io.barge_expect = barge_phrases(engine)
         io.section_names = section_names(engine)
+        io.trace = _trace_file()
         state = _data_dir(args) / VOICE_STATE
         load_voice_state(io, state)
         try:
@@ -223,6 +224,22 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
     finally:
         io.player.close()
         io.mic.close()
+
+
+def _trace_file() -> Optional[Callable[[str, float], None]]:
+    """REFLECT_VOICE_TRACE=FILE: append "event monotonic-time" lines (for
+    scripts/bench_voice.py; the monotonic clock is shared between processes)."""
+    import os
+
+    path = os.environ.get("REFLECT_VOICE_TRACE")
+    if not path:
+        return None
+
+    def mark(name: str, t: float) -> None:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{name} {t:.6f}\n")
+
+    return mark
 
 
 VOICE_STATE = "voice-state.json"

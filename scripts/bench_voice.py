@@ -435,6 +435,10 @@ def write_readme(res: Results, readme: Path) -> None:
     if start in text and end in text:
         a, b = text.index(start), text.index(end) + len(end)
         text = text[:a] + block + text[b:]
+    elif "bench_voice.py" in text:
+        print(f"{readme} already has voice figures (no markers): update them by hand "
+              "from the table above")
+        return
     else:
         if head not in text:
             text = text.rstrip("\n") + f"\n\n{head}\n"
