@@ -13,6 +13,21 @@ ROOT = Path(__file__).resolve().parent.parent
 _cards = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def _restore_pulse_env():
+    """Opening a device by PulseAudio name sets PULSE_SINK / PULSE_SOURCE in
+    this process (assistant.audio.resolve_device). A test that opened a private
+    card's device in-process would otherwise send every later subprocess to a
+    sink that no longer exists (ALSA error -5 on open)."""
+    saved = {k: os.environ.get(k) for k in ("PULSE_SINK", "PULSE_SOURCE")}
+    yield
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 @pytest.fixture(scope="session")
 def sound_server() -> None:
     """Virtual devices spk / mic_feed / mic (scripts/sound-server.sh, idempotent)."""
