@@ -13,6 +13,7 @@ import json
 import math
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Protocol, Sequence
 
@@ -126,6 +127,10 @@ def _vosk_text(res: dict) -> tuple[str, float]:
 LANGUAGE_WEIGHT = 13.0
 RESCUED_CONFIDENCE = 0.45
 """Below the engine's 0.5: a command recognised this way is confirmed first."""
+GRAMMAR_CACHE = 16
+"""Compiled step grammars kept for reuse. Each distinct set of expected
+phrases compiles to a search that holds memory until removed; a long session
+meets many, and a session revisits only a handful often."""
 
 
 class SphinxRecognizer:
@@ -143,7 +148,8 @@ class SphinxRecognizer:
         # 13 recognised 60-65 of 70 commands over five espeak-ng voices where
         # the default got 52-57 (scripts/bench_voice.py has the figures).
         self._dec = Decoder(samprate=RATE, loglevel="FATAL", lw=LANGUAGE_WEIGHT)
-        self._grammars: dict[tuple[str, ...], str] = {}
+        self._grammars: OrderedDict[tuple[str, ...], str] = OrderedDict()
+        self._made = 0
         self._frames = 0
         self._accept: Optional[frozenset[str]] = None
 
@@ -161,11 +167,16 @@ class SphinxRecognizer:
             key = tuple(phrases)
             name = self._grammars.get(key)
             if name is None:
-                name = f"g{len(self._grammars)}"
+                self._made += 1
+                name = f"g{self._made}"
                 body = " | ".join(phrases)
                 self._dec.add_jsgf_string(name, f"#JSGF V1.0;\ngrammar g;\npublic <s> = {body};\n")
                 self._grammars[key] = name
+            self._grammars.move_to_end(key)
             self._dec.activate_search(name)
+            while len(self._grammars) > GRAMMAR_CACHE:  # least recently used go
+                _, old = self._grammars.popitem(last=False)
+                self._dec.remove_search(old)
             self._accept = frozenset(phrases)
         else:
             self._dec.activate_search()  # the bundled language model

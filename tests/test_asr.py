@@ -100,3 +100,24 @@ def test_vosk_korean_through_the_voice_path(ko, card, tmp_path, monkeypatch, ope
         assert res.text and res.audio_seconds > 0.5
     else:
         assert res.text == "감사합니다" and res.confidence > 0.5
+
+
+def test_sphinx_grammars_are_capped_and_rebuilt_after_eviction(tmp_path):
+    """A long session meets many step grammars; only the most recent are kept,
+    and one dropped earlier still recognises when its step comes round again."""
+    from assistant.asr import GRAMMAR_CACHE
+
+    words = ("one two three four five six seven eight nine ten eleven twelve thirteen "
+             "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty").split()
+    assert len(words) > GRAMMAR_CACHE + 2
+    rec = SphinxRecognizer()
+    pcm = read_pcm(espeak_wav("let's take a break", tmp_path / "u.wav"))
+    first = COMMANDS + ["number one"]
+    assert recognise_stream(feeder(pcm), rec, first, silence=0.5).text == "let's take a break"
+    for w in words:  # as many other steps, each with its own answers
+        rec.start(COMMANDS + [f"number {w} please"])
+        rec.finish()
+    assert len(rec._grammars) == GRAMMAR_CACHE
+    assert rec._made == len(words) + 1  # the first step's grammar was among those dropped
+    assert recognise_stream(feeder(pcm), rec, first, silence=0.5).text == "let's take a break"
+    assert rec._made == len(words) + 2  # ... and was compiled again
