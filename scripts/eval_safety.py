@@ -3,7 +3,7 @@
 ordinary hurt and idiom.
 
     python scripts/eval_safety.py                 # heldout sets if present, else dev
-    python scripts/eval_safety.py --set dev       # dev | heldout | heldout2 | heldout3 | heldout4
+    python scripts/eval_safety.py --set dev       # dev | dev2 | heldout | heldout2 ... heldout4 | heldout5
     python scripts/eval_safety.py --all           # every set present, one line each
     python scripts/eval_safety.py POSITIVE.txt NEGATIVE.txt
 
@@ -25,11 +25,14 @@ from assistant.safety import load_safety  # noqa: E402
 
 MIN_RECALL = 0.95
 MAX_FALSE_ALARMS = 0.02
-SETS = ("dev", "heldout", "heldout2", "heldout3")
-"""Sets the rules were tuned on: held to the full targets."""
-FRESH_SETS = ("heldout4",)
+SETS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "dev2")
+"""Sets the rules were tuned on: held to the full targets. heldout4 was fresh
+(first measured at recall 0.867) and was tuned on in the third pass; dev2 is
+that pass's own brainstorm, written before its rules (first measured 0.384)."""
+FRESH_SETS = ("heldout5",)
 """Sets written by someone who had not seen the rules, measured once after the
-rules were final: held to the false-alarm target and a recall floor."""
+rules were final: held to the false-alarm target and a recall floor. A fresh
+set is never tuned on while it is fresh; once it is, move it to SETS."""
 FRESH_MIN_RECALL = 0.85
 EXTRA_NEGATIVE = ROOT / "tests" / "data" / "safety_extra_negative.txt"
 

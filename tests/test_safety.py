@@ -15,7 +15,8 @@ from assistant.safety import load_safety
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from eval_safety import (  # noqa: E402
-    EXTRA_NEGATIVE, FRESH_MIN_RECALL, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate, read_lines,
+    EXTRA_NEGATIVE, FRESH_MIN_RECALL, FRESH_SETS, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate,
+    read_lines,
 )
 
 
@@ -25,7 +26,7 @@ def net():
 
 
 def _sets():
-    for name in SETS:  # dev, heldout, heldout2, heldout3 (each when present)
+    for name in SETS:  # dev, heldout, heldout2, heldout3, heldout4, dev2 (each when present)
         d = ROOT / "tests" / "data" / name
         yield pytest.param(d / "safety_positive.txt", d / "safety_negative.txt", id=name)
 
@@ -41,22 +42,32 @@ def test_recall_and_false_alarms(net, pos, neg):
     )
 
 
-def test_fresh_set_heldout4(net):
-    """heldout4 was written by someone who had not seen the rules and measured
-    ONCE, after the second generalisation pass was final; nothing was tuned on
-    it afterwards. One-shot figure: recall 0.867
-    (104/120), false alarms 0.000 (0/250); 16 misses, mostly suicide wording
-    (sleep and never wake, a will and a note, 'relieved if i died', a razor
-    kept 'for when'), a bottle to the face, a child touched, a tracker.
-    Asserted here: false alarms at the full target, recall as a regression
-    floor (it is not the 0.95 target; see the figure above)."""
-    d = ROOT / "tests" / "data" / "heldout4"
+# heldout4 was written by someone who had not seen the rules and measured once
+# as a fresh set: recall 0.867 (104/120), false alarms 0.000 (0/250); 16 misses,
+# mostly suicide wording (sleep and never wake, a will and a note, 'relieved if
+# i died', a razor kept 'for when'), a bottle to the face, a child touched, a
+# tracker. The third pass tuned on it (with its own brainstorm, dev2), so it is
+# now in SETS and held to the full targets by test_recall_and_false_alarms.
+
+
+@pytest.mark.parametrize("name", FRESH_SETS)
+def test_fresh_set(net, name):
+    """A fresh set (written by someone who had not seen the rules) is measured
+    once, after the rules are final, and never tuned on while fresh. Asserted:
+    false alarms at the full target, recall as a regression floor (not the
+    0.95 target)."""
+    d = ROOT / "tests" / "data" / name
     pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
     if not (pos.exists() and neg.exists()):
-        pytest.skip("heldout4 safety set not present")
+        pytest.skip(f"{name} safety set not present")
     r = evaluate(pos, neg, net)
     assert r["false_alarm_rate"] <= MAX_FALSE_ALARMS, [t for t, _ in r["false_alarms"]]
     assert r["recall"] >= FRESH_MIN_RECALL, f"recall {r['recall']:.3f}; missed: {r['missed']}"
+
+
+def test_tuned_sets_include_heldout4_and_dev2():
+    assert "heldout4" in SETS and "dev2" in SETS
+    assert not set(SETS) & set(FRESH_SETS)
 
 
 def test_extra_negatives_stay_quiet(net):
