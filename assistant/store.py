@@ -142,11 +142,13 @@ class Store:
             n += 1
             target = path.with_name(f"{path.name}.{why}-{stamp}-{n}")
         os.replace(path, target)
-        os.chmod(target, FILE_MODE)
+        os.chmod(target, DIR_MODE if target.is_dir() else FILE_MODE)
         return target
 
     # --------------------------------------------------------- progress
     def _read_state(self, path: Path) -> Progress:
+        if not path.is_file():  # a directory, or a FIFO that would block the read
+            raise ValueError("not a regular file")
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
@@ -230,6 +232,11 @@ class Store:
         the whole file is kept as a backup and the good lines rewritten."""
         path = self.journal_path
         if not path.exists():
+            return []
+        if not path.is_file():  # a directory or FIFO where the journal belongs
+            backup = self._backup(path, "not-a-file")
+            self.notices.append(f"Where your journal belongs there was something else; I kept it as "
+                                f"{backup.name} and started a new journal.")
             return []
         try:
             raw = path.read_bytes()

@@ -100,8 +100,8 @@ def session_goes_on(d: Path, result: subprocess.CompletedProcess) -> None:
     st = reflect("status", "--json", "--data-dir", str(d))
     assert st.returncode == 0 and st.stderr == "" and json.loads(st.stdout)["section"]
     assert stat.S_IMODE(d.stat().st_mode) == 0o700
-    for f in d.iterdir():
-        assert mode(f) == 0o600, f
+    for f in d.iterdir():  # (something that was a directory is kept as one, owner only)
+        assert mode(f) == (0o700 if f.is_dir() else 0o600), f
 
 
 # ------------------------------------------------------------------ state.json
@@ -244,6 +244,17 @@ def test_empty_journal_is_just_empty(data):
     r = reflect("--text", "--data-dir", str(data), stdin=STREAM)
     assert r.stderr == "", r.stderr
     assert not list(data.glob("journal.jsonl.*"))
+    session_goes_on(data, r)
+
+
+def test_journal_that_is_a_directory_is_moved_aside(data):
+    (data / "journal.jsonl").unlink()
+    (data / "journal.jsonl").mkdir()
+    (data / "journal.jsonl" / "notes.txt").write_text("mine")
+    r = reflect("--text", "--data-dir", str(data), stdin=STREAM)
+    assert "journal" in one_notice(r.stderr)
+    kept = list(data.glob("journal.jsonl.not-a-file-*"))
+    assert len(kept) == 1 and (kept[0] / "notes.txt").read_text() == "mine"
     session_goes_on(data, r)
 
 

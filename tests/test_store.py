@@ -134,3 +134,20 @@ def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("REFLECT_HOME", str(tmp_path / "home"))
     s = Store()
     assert s.dir == tmp_path / "home" and s.dir.is_dir()
+
+
+def test_a_directory_or_fifo_where_a_file_belongs_is_moved_aside(tmp_path):
+    """Not a regular file: moved aside whole (nothing in it lost), one notice,
+    and the session goes on; a FIFO must not block the read."""
+    (tmp_path / "journal.jsonl").mkdir(mode=0o755)
+    (tmp_path / "journal.jsonl" / "kept.txt").write_text("x")
+    os.mkfifo(tmp_path / "state.json")
+    s = Store(tmp_path)
+    assert s.load_progress() is None
+    assert s.load_journal() == []
+    assert len(s.notices) == 2
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("journal.jsonl.not-a-file-")]
+    assert len(kept) == 1 and (kept[0] / "kept.txt").read_text() == "x"
+    assert mode(kept[0]) == 0o700
+    s.append_journal(entry("after"))
+    assert [e.answer for e in Store(tmp_path).load_journal()] == ["after"]
