@@ -352,7 +352,8 @@ class Engine:
             # The step's own answers win over a global command they resemble
             # ("i just want to reflect" is an answer to "which fits you?").
             found = self.matcher.match_step(text, self._step_intents())
-            if found.intent != NONE and found.score + STEP_SLACK >= match.score:
+            if found.intent != NONE and (found.score + STEP_SLACK >= match.score
+                                         or self._answers_perspective(match.intent)):
                 return self._answer(event, match, out, found)
         if mode == STEP and self.step.kind == "prompt" and not self._guard_ok(match.intent, text):
             match = Match(NONE, match.score, None, match.alternatives)
@@ -369,6 +370,11 @@ class Engine:
         if mode in (FINISHED, CHOOSING):
             return self._finish(self._miss(out, reask=False))
         return self._answer(event, match, out)
+
+    def _answers_perspective(self, command: str) -> bool:
+        """At the step that asks for the perspective, "i'm just reflecting" is
+        its answer, not a request to change the perspective."""
+        return command == "perspective" and any(i.perspective for i in self.step.intents.values())
 
     def _entry(self, text: str, intent: str) -> JournalEntry:
         return JournalEntry(section=self.p.section, prompt=self.last_prompt, answer=text,

@@ -90,13 +90,18 @@ class Normaliser:
     Lowercase, no punctuation or apostrophes; spelled-out and spoken
     variants rewritten to one form (``replace``: "let us" -> "lets",
     "quicker" -> "faster"); fillers dropped ("um", "please", "could you");
-    a stuttered word or pair kept once ("wait wait").
+    a stuttered word or pair kept once ("wait wait"); the assistant's name
+    dropped where it addresses it, at the start ("reflect pause"), and kept
+    where it is a word of the answer ("i just want to reflect").
     """
 
-    def __init__(self, fillers: Iterable[str], replace: dict[str, str] | None = None) -> None:
+    def __init__(self, fillers: Iterable[str], replace: dict[str, str] | None = None,
+                 wake_words: Iterable[str] = ()) -> None:
         self._map = {_basic(k): _basic(v) for k, v in (replace or {}).items() if _basic(k)}
         self._replace_re = _alternation(self._map)
         self._fillers = _alternation(self._rewrite(_basic(f)) for f in fillers)
+        wake = sorted({self._rewrite(_basic(w)) for w in wake_words} - {""}, key=len, reverse=True)
+        self._wake = re.compile(r"^(?:(?:%s)\b\s*)+" % "|".join(map(re.escape, wake))) if wake else None
 
     def _rewrite(self, text: str) -> str:
         if not self._map:
@@ -113,6 +118,9 @@ class Normaliser:
         text = self._rewrite(_basic(text))
         text = self._fillers.sub(" ", text)
         text = _SPACES.sub(" ", text).strip()
+        if self._wake is not None:
+            # (the name alone is kept: "reflect" answers "which fits you?")
+            text = self._wake.sub("", text) or text
         return _REPEATS.sub(r"\1", text)
 
 
@@ -238,6 +246,10 @@ class ExampleIndex:
                         inside = process.cdist([q], [self._stripped[i] for i in cand],
                                                scorer=fuzz.token_set_ratio)[0]
                         inside = inside * np.minimum(1.0, self._lengths[cand] / len(words)) ** 0.25 * 0.9
+                        # ... and only as much as the utterance holds of the
+                        # example: "my answer is here" is not "i don't want
+                        # to answer that" (a subset scores 100 on token sets).
+                        inside = inside * np.sqrt(overlap[cand] / self._bag_len[cand])
                         scores[cand] = np.maximum(scores[cand], inside)
         return scores
 
@@ -350,8 +362,9 @@ class IntentMatcher:
 
     def __init__(self, commands: dict[str, list[str]], fillers: Iterable[str],
                  section_aliases: dict[str, list[str]], stopwords: Iterable[str] = (),
-                 replace: dict[str, str] | None = None, narrative: Iterable[str] = ()) -> None:
-        self.normalise = Normaliser(fillers, replace)
+                 replace: dict[str, str] | None = None, narrative: Iterable[str] = (),
+                 wake_words: Iterable[str] = ()) -> None:
+        self.normalise = Normaliser(fillers, replace, wake_words)
         light = {self.normalise(w) for w in stopwords} | {_basic(w) for w in stopwords}
         self.light_words = frozenset(w for w in light if w)
         self.strip = lambda text: " ".join(w for w in text.split() if w not in self.light_words)
@@ -476,8 +489,11 @@ class IntentMatcher:
                 score = float(scores[i])
                 light = index._stripped[i] if index._strip is not None else ""
                 if n < len(words) and light and stripped:
-                    inside = fuzz.token_set_ratio(stripped, light)
                     size = len(light.split())
+                    # The example inside the utterance, not the utterance
+                    # inside the example: "answer" alone is not "i'd rather
+                    # not answer" (token_set_ratio scores a subset 100).
+                    inside = fuzz.token_set_ratio(stripped, light) * min(1.0, len(stripped.split()) / size)
                     score = max(score, inside * (size / (size + n)) ** 0.25 * INSIDE_WEIGHT)
                 score = min(100.0, score - off)
                 # Ties (often word-order-free ones: "back go" is "go back")
@@ -821,11 +837,12 @@ def load_matcher(section_aliases: dict[str, list[str]], path: Path | None = None
     if missing:
         raise ContentError(f"{path}: key 'intents': missing {', '.join(missing)}")
     norm = data.get("normalise", {})
-    for key in ("fillers", "stopwords", "narrative"):
+    for key in ("fillers", "stopwords", "narrative", "wake_words"):
         if not isinstance(norm.get(key, []), list):
             raise ContentError(f"{path}: key 'normalise.{key}' must be a list of strings")
     replace = norm.get("replace", {})
     if not isinstance(replace, dict) or not all(isinstance(v, str) for v in replace.values()):
         raise ContentError(f"{path}: key 'normalise.replace' must be a table of strings")
     return IntentMatcher(commands, norm.get("fillers", []), section_aliases,
-                         norm.get("stopwords", []), replace, norm.get("narrative", []))
+                         norm.get("stopwords", []), replace, norm.get("narrative", []),
+                         norm.get("wake_words", []))

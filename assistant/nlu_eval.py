@@ -47,8 +47,9 @@ def predict(content, text: str, step: str = "") -> tuple[str, str]:
         raise ContentError(f"unknown step '{step}'") from None
     found = content.matcher.match_step(text, {n: i.examples for n, i in st.intents.items()})
     # The same precedence as the engine: a step answer beats a look-alike command.
+    perspective_step = command == "perspective" and any(i.perspective for i in st.intents.values())
     if command not in (NONE,) + ANSWERS and not (
-            found.intent != NONE and found.score + STEP_SLACK >= m.score):
+            found.intent != NONE and (found.score + STEP_SLACK >= m.score or perspective_step)):
         return command, m.section or ""
     if found.intent == NONE and command in st.intents:
         return command, ""

@@ -75,6 +75,18 @@ def test_perspective_choice_is_remembered():
     assert d.progress.perspective == "hurt"
 
 
+@pytest.mark.parametrize("answer", ["reflect", "just reflecting", "i want to reflect on it",
+                                    "i would like to reflect"])
+def test_reflecting_answers_the_perspective_question(answer):
+    """The assistant's own name is a word of this answer, not a wake word, and
+    "just reflecting" answers the question rather than asking to change it."""
+    d = fresh()
+    d.say("no")
+    d.say(answer)
+    assert d.progress.perspective == "reflect"
+    assert not d.quit
+
+
 @pytest.mark.parametrize("command,check", [
     ("let's take a break", lambda d: d.engine.mode == "paused" and d.progress.paused),
     ("goodbye", lambda d: d.quit),

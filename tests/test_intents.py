@@ -269,3 +269,17 @@ def test_keyword_gaps_negation_inside_and_answers_vs_content():
     # Weak ways of saying yes lose when the answer says much more.
     assert at("all the time honestly", "stalking.urge_to_check") == "yes"
     assert at("he says he's sorry all the time", "apology.apologised") == NONE
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("reflect pause", "pause"), ("um reflect go on", "resume"), ("hey reflect help", "help"),
+    ("reflect on forgiveness", "goto_section"),
+])
+def test_the_assistants_name_is_dropped_only_where_it_addresses_it(matcher, text, intent):
+    assert matcher.match(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["my answer is here", "here is my answer", "i want to reflect on it"])
+def test_one_word_of_an_example_is_not_the_example(matcher, text):
+    """"answer" alone is not "i don't want to answer that" (next)."""
+    assert matcher.match(text).intent not in ("next", "quit")
