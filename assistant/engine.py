@@ -415,7 +415,13 @@ class Engine:
         return out
 
     def _confirm(self, out: list[Action], match: Match) -> list[Action]:
-        what = self.phrases.describe(match.intent)
+        title = ""
+        if match.section:
+            try:
+                title = self.script.by_id(match.section).spoken_title
+            except KeyError:
+                pass
+        what = self.phrases.describe(match.intent, title)
         if not what:
             return self._miss(out)
         self.pending = match

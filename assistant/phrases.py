@@ -17,8 +17,12 @@ class Phrases:
     def options(self, key: str) -> list[str]:
         return self._table[key]
 
-    def describe(self, intent: str) -> str:
-        return self._describe.get(intent, "")
+    def describe(self, intent: str, section: str = "") -> str:
+        """How to name ``intent`` in "Did you mean ...?"; with the section it
+        names where the data has a wording for that ("me to read Forgiveness"),
+        so a misheard section is caught by the question."""
+        named = self._describe.get(intent + "_named", "") if section else ""
+        return named.format(section=section) if named else self._describe.get(intent, "")
 
     def pick_from(self, key: str, options: list[str], rng: random.Random) -> str:
         """One of options, avoiding the one used last time for this key."""

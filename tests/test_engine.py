@@ -297,3 +297,16 @@ def test_a_choice_nobody_can_answer_falls_back_after_three_tries():
     for _ in range(3):
         d.say("purple elephants")
     assert d.progress.step != "who" and d.progress.perspective == "reflect"
+
+
+def test_a_shaky_section_request_is_confirmed_by_name():
+    """"Did you want me to read Stalking isn't Trust?": a misheard section
+    shows in the question, and "no" leaves everything as it was."""
+    d = fresh()
+    said = d.say("read me the section about stalking", confidence=0.3)
+    assert "Stalking" in said and "?" in said
+    assert d.progress.section == "introduction"
+    d.say("no")
+    assert d.progress.section == "introduction"
+    said = d.say("read me the section about forgiveness")
+    assert d.progress.section == "forgiveness"

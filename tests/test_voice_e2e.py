@@ -85,26 +85,35 @@ CONFIRM = r"^Reflect: (Did you mean|Just to check)"
 
 
 def command(run: VoiceRun, text: str, voice: str, reply: str, timeout: float = 20.0,
-            facts: dict | None = None, key: str = "") -> list[str]:
+            facts: dict | None = None, key: str = "", means: str = "") -> list[str]:
     """The user says ``text`` and waits for a ``reply`` line. Like a person, says
     it once more when told it was not understood, and "yes" when asked whether
-    that is what they meant (counted in facts["repeats"]).
+    that is what they meant (counted in facts["repeats"]) -- or "no", then says
+    it again, when the question names something else than ``means`` (a regex).
     Returns what was heard (captions) since the first try, minus those detours."""
     run.wait_listening()
     m = run.mark()
     say = text
     confirmed = False
-    for attempt in range(3):
+    for attempt in range(4):
         m_try = run.mark()
         run.user(say, voice)
         t = run.wait_for(f"{reply}|{NOT_UNDERSTOOD}|{CONFIRM}", timeout, since=m_try)
         line = next(line for tt, line in run.lines[m_try:] if tt == t)
-        if re.search(reply, line, re.I) and not re.search(CONFIRM, line) or attempt == 2:
+        if re.search(reply, line, re.I) and not re.search(CONFIRM, line) or attempt == 3:
             break
         if facts is not None:
             facts["repeats"] = facts.get("repeats", 0) + 1
-        confirmed = confirmed or bool(re.search(CONFIRM, line))
-        say = "yes" if re.search(CONFIRM, line) else text
+        if re.search(CONFIRM, line) and means and not re.search(means, line, re.I):
+            run.wait_listening()
+            m_no = run.mark()
+            run.user("no", voice)  # not what I meant ...
+            run.wait_for(r"^Reflect: ", timeout, since=m_no)
+            say = text  # ... and say it again
+        elif re.search(CONFIRM, line):
+            confirmed, say = True, "yes"
+        else:
+            say = text
         run.wait_listening()
     run.wait_for(reply, timeout, since=m)
     heard = heard_since(run, m)
@@ -120,7 +129,7 @@ def session(run: VoiceRun, voices: tuple[str, ...]) -> dict:
     f: dict = {"repeats": 0}
     run.wait_for(r"^Reflect: .*welcome", 30)
     command(run, "read me the section about forgiveness", next(v), r"^Reflect: Forgiveness",
-            facts=f, key="asked")
+            facts=f, key="asked", means="forgiveness")
     # Barge in 1.2 s into the second sentence of the reading.
     t_sentence = run.wait_for(r"^Reflect: Having someone on a leash", 30)
     time.sleep(max(0.0, 1.2 - (time.monotonic() - t_sentence)))
@@ -157,7 +166,9 @@ def check_session(run: VoiceRun, f: dict, data: Path) -> None:
     log = run.text()
     assert f["rc"] == 0, log
     assert f["repeats"] <= 2, log  # a rare "say that again", as with a person
-    assert f["asked"] == ["read me the section about forgiveness"], log
+    # Heard as said -- at the latest after "no" to a question naming another section.
+    assert f["asked"][-1] == "read me the section about forgiveness", log
+    assert all(a == "no" for a in f["asked"][1:-1]), log
     assert intents(f["stop_heard"]) in (["stop_reading"], ["pause"]), log
     assert f["silent_after_stop"] < 0.6, \
         f"speaker still playing {f['silent_after_stop']:.2f} s after the end of 'stop'"
@@ -177,7 +188,7 @@ def check_session(run: VoiceRun, f: dict, data: Path) -> None:
     assert [e["answer"] for e in entries] == [ANSWER], journal
     assert entries[0]["section"] == "forgiveness"
     # It reacted to the user only: one caption per utterance, each something said.
-    said = {"read_section", "stop_reading", "pause", "resume", "quit", "yes", ANSWER,
+    said = {"read_section", "stop_reading", "pause", "resume", "quit", "yes", "no", ANSWER,
             "(not understood)"}
     assert set(intents(run.heard())) <= said, log
     assert len(run.heard()) == run.spoken, log
