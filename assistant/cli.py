@@ -116,7 +116,7 @@ def cmd_session(args: argparse.Namespace) -> int:
     store.load_journal()  # repairs a damaged journal up front, with a notice
     for notice in store.notices:
         print(f"reflect: {notice}", file=sys.stderr)
-    engine = new_engine(content, progress, seed=args.seed)
+    engine = new_engine(content, progress, seed=args.seed, confirm_quit=not args.text)
     if args.text:
         from assistant.textmode import run_text
         return run_text(engine, store)

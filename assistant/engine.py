@@ -24,8 +24,8 @@ from assistant.safety import SafetyNet
 # Modes the engine can be in (not persisted except through Progress flags).
 STEP, READING, READING_STOPPED, PAUSED, WELCOME_BACK, CONFIRM_INTENT = (
     "step", "reading", "reading_stopped", "paused", "welcome_back", "confirm")
-CONFIRM_DELETE, HEAVY_OFFER, FINISHED, CHOOSING = (
-    "confirm_delete", "heavy_offer", "finished", "choosing")
+CONFIRM_DELETE, HEAVY_OFFER, FINISHED, CHOOSING, CONFIRM_QUIT = (
+    "confirm_delete", "heavy_offer", "finished", "choosing", "confirm_quit")
 
 ANSWERS = ("yes", "no", "unsure")
 # A step's own answer wins over a global command that scores up to this much
@@ -41,8 +41,12 @@ class Engine:
                  phrases: Phrases, progress: Progress | None = None,
                  rng: random.Random | None = None,
                  grammar: dict[str, tuple[str, ...]] | None = None,
-                 guards: dict[str, tuple[str, ...]] | None = None) -> None:
+                 guards: dict[str, tuple[str, ...]] | None = None,
+                 confirm_quit: bool = False) -> None:
         self.script = script
+        self.confirm_quit = confirm_quit
+        """Ask before ending (voice): a session ended by a noise heard as
+        "goodbye" needs hands on a keyboard to start again."""
         self.matcher = matcher
         self.safety = safety
         self.phrases = phrases
@@ -96,7 +100,7 @@ class Engine:
         """What to listen for now; `expect` stays short (a recogniser grammar)."""
         if self.mode == PAUSED:
             return Listen(self._phrases(("resume", "quit", "help")), open=False, timeout=False)
-        if self.mode in (WELCOME_BACK, CONFIRM_INTENT, CONFIRM_DELETE, HEAVY_OFFER):
+        if self.mode in (WELCOME_BACK, CONFIRM_INTENT, CONFIRM_DELETE, HEAVY_OFFER, CONFIRM_QUIT):
             return Listen(self._phrases(ANSWERS + ("resume", "pause", "quit", "help")), open=False)
         if self.mode in (READING_STOPPED, FINISHED, CHOOSING):
             return Listen(self._phrases(("resume", "next", "repeat", "list_sections", "goto_section",
@@ -269,6 +273,8 @@ class Engine:
         return out
 
     def _silence(self, out: list[Action]) -> list[Action]:
+        if self.mode == CONFIRM_QUIT:
+            return self._carry_on(out)
         if self.mode == PAUSED:
             out.append(self._listen())
             return out
@@ -329,6 +335,10 @@ class Engine:
         if hit is not None:
             return self._finish(self._safety(out), self._entry(text, "safety"))
         match = self.matcher.match(text)
+        if self.mode == CONFIRM_QUIT:
+            if match.intent in ("yes", "quit") and event.confidence >= 0.5:
+                return self._finish(self._quit(out, confirmed=True))
+            return self._finish(self._carry_on(out))  # anything else: the safe reading
         if event.confidence < 0.5 and match.intent != NONE and self.mode not in (PAUSED,):
             # A shaky recognition of a command: ask rather than act.
             return self._finish(self._confirm(out, match))
@@ -494,10 +504,22 @@ class Engine:
         out.append(self._listen())
         return out
 
-    def _quit(self, out: list[Action]) -> list[Action]:
+    def _quit(self, out: list[Action], confirmed: bool = False) -> list[Action]:
+        if self.confirm_quit and not confirmed:
+            self._mode_before_quit = self.mode
+            self.mode = CONFIRM_QUIT
+            out.append(self.say("quit_confirm"))
+            out.append(self._listen())
+            return out
         out.append(self.say("goodbye"))
         out.append(Quit())
         return out
+
+    def _carry_on(self, out: list[Action]) -> list[Action]:
+        """Not ending after all: back to where we were."""
+        self.mode = getattr(self, "_mode_before_quit", STEP)
+        out.append(self.say("quit_cancel"))
+        return self._reprompt(out)
 
     # ----------------------------------------------------------- commands
     def _command(self, out: list[Action], match: Match, text: str = "") -> list[Action]:

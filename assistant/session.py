@@ -26,8 +26,9 @@ def load_content() -> Content:
     return Content(script, load_matcher(aliases), load_safety())
 
 
-def new_engine(content: Content, progress=None, seed: int | None = None) -> Engine:
+def new_engine(content: Content, progress=None, seed: int | None = None,
+               confirm_quit: bool = False) -> Engine:
     titles = [s.spoken_title for s in content.script.sections]
     return Engine(content.script, content.matcher, content.safety, load_phrases(),
                   progress=progress, rng=random.Random(seed), grammar=load_grammar(titles),
-                  guards=load_guards())
+                  guards=load_guards(), confirm_quit=confirm_quit)

@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     def launch():
         """An engine over the saved place (as a relaunch of `reflect` would make),
         its events and actions counted."""
-        engine = new_engine(content, store.load_progress(), seed=args.seed + len(engines))
+        engine = new_engine(content, store.load_progress(), seed=args.seed + len(engines),
+                            confirm_quit=True)  # as `reflect` does for a spoken session
         handle = engine.handle
 
         def counting(event):

@@ -310,3 +310,43 @@ def test_a_shaky_section_request_is_confirmed_by_name():
     assert d.progress.section == "introduction"
     said = d.say("read me the section about forgiveness")
     assert d.progress.section == "forgiveness"
+
+
+def _voice() -> Driver:
+    d = Driver()
+    d.engine.confirm_quit = True  # as a spoken session runs it
+    d.start()
+    return d
+
+
+def test_a_spoken_goodbye_asks_first_and_yes_ends():
+    d = _voice()
+    said = d.say("goodbye")
+    assert not d.quit and "?" in said
+    d.say("yes")
+    assert d.quit
+
+
+@pytest.mark.parametrize("then", ["no", "what", "yes shaky", None])
+def test_anything_but_a_clear_yes_carries_on_where_we_were(then):
+    """Noise heard as "goodbye" must not end a hands-free session: "no",
+    nonsense, a shaky "yes" or silence all go back to the question."""
+    d = _voice()
+    d.say("no")  # to the offer to read: now at the perspective question
+    step = d.progress.step
+    d.say("goodbye")
+    if then is None:
+        said = d.event(Silence())
+    elif then == "yes shaky":
+        said = d.say("yes", confidence=0.3)
+    else:
+        said = d.say(then)
+    assert not d.quit
+    assert d.progress.step == step and d.engine.mode == "step"
+    assert "?" in said  # asked again where we were
+
+
+def test_typed_goodbye_ends_at_once():
+    d = fresh()
+    d.say("goodbye")
+    assert d.quit

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceutil import VoiceRun, levels
+from voiceutil import QUIT_ASKED, VoiceRun, levels
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ("--engine", "sphinx", "--silence", "0.6")
@@ -98,10 +98,14 @@ def command(run: VoiceRun, text: str, voice: str, reply: str, timeout: float = 2
     for attempt in range(4):
         m_try = run.mark()
         run.user(say, voice)
-        t = run.wait_for(f"{reply}|{NOT_UNDERSTOOD}|{CONFIRM}", timeout, since=m_try)
+        t = run.wait_for(f"{reply}|{NOT_UNDERSTOOD}|{CONFIRM}|{QUIT_ASKED}", timeout, since=m_try)
         line = next(line for tt, line in run.lines[m_try:] if tt == t)
         if re.search(reply, line, re.I) and not re.search(CONFIRM, line) or attempt == 3:
             break
+        if re.search(QUIT_ASKED, line, re.I):  # "shall we stop here for today?": yes
+            confirmed, say = True, "yes"
+            run.wait_listening()
+            continue
         if facts is not None:
             facts["repeats"] = facts.get("repeats", 0) + 1
         if re.search(CONFIRM, line) and means and not re.search(means, line, re.I):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import subprocess
 import wave
 from pathlib import Path
@@ -150,6 +152,10 @@ def sound_spans(pcm: bytes, threshold: float = 0.003, gap: float = 0.3) -> list[
     return [(a, b) for a, b in spans]
 
 
+QUIT_ASKED = r"^Reflect: .*(stop here for today|end for today)\?"
+"""A spoken session asks before it ends (content/phrases.toml, quit_confirm)."""
+
+
 class VoiceRun:
     """`reflect` as a subprocess on the virtual card, with a synthesised user.
 
@@ -218,6 +224,29 @@ class VoiceRun:
 
     def mark(self) -> int:
         return len(self.lines)
+
+    def goodbye(self, voice: str = "en-us", tries: int = 3) -> bool:
+        """Say "goodbye", and "yes" when asked whether to stop for today (a
+        spoken session asks first); say it again if it was not understood.
+        True once the goodbye was said."""
+        for _ in range(tries):
+            self.wait_listening()
+            m = self.mark()
+            self.user("goodbye", voice)
+            try:
+                t = self.wait_for(QUIT_ASKED + r"|^Reflect: .*goodbye\.$", 15, since=m)
+            except AssertionError:
+                continue
+            if re.search(QUIT_ASKED, next(l for tt, l in self.lines[m:] if tt == t), re.I):
+                self.wait_listening()
+                m = self.mark()
+                self.user("yes", voice)
+                try:
+                    self.wait_for(r"^Reflect: .*goodbye\.$", 15, since=m)
+                except AssertionError:
+                    continue
+            return True
+        return False
 
     def speaker_quiet_for(self, seconds: float) -> bool:
         pcm = self.rec.pcm()[-int(16000 * seconds) * 2:]
