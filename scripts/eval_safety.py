@@ -3,7 +3,7 @@
 ordinary hurt and idiom.
 
     python scripts/eval_safety.py                 # heldout sets if present, else dev
-    python scripts/eval_safety.py --set dev       # dev | dev2 | heldout | heldout2 ... heldout4 | heldout5
+    python scripts/eval_safety.py --set dev       # dev | dev2 | heldout | heldout2 ... heldout5
     python scripts/eval_safety.py --all           # every set present, one line each
     python scripts/eval_safety.py POSITIVE.txt NEGATIVE.txt
 
@@ -25,15 +25,20 @@ from assistant.safety import load_safety  # noqa: E402
 
 MIN_RECALL = 0.95
 MAX_FALSE_ALARMS = 0.02
-SETS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "dev2")
-"""Sets the rules were tuned on: held to the full targets. heldout4 was fresh
-(first measured at recall 0.867) and was tuned on in the third pass; dev2 is
-that pass's own brainstorm, written before its rules (first measured 0.384;
-its second batch, written after the first round of rules, 0.508)."""
-FRESH_SETS = ("heldout5",)
+SETS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "dev2")
+"""Sets the rules were tuned on: held to the full targets. Each heldout set
+from heldout4 on was fresh once (written by someone who had not seen the
+rules) and measured once before any tuning on it; its one-shot figures:
+  heldout4  recall 0.867 (104/120), false alarms 0.000 (0/250)
+  heldout5  recall 0.753 (113/150), false alarms 0.023 (7/300)
+heldout4 was tuned on in the third pass, heldout5 in the fourth. dev2 is the
+passes' own brainstorm, each batch written before its pass's rules (third
+pass 0.384, its second round 0.508; fourth pass 16/51)."""
+FRESH_SETS: tuple[str, ...] = ()
 """Sets written by someone who had not seen the rules, measured once after the
-rules were final: held to the false-alarm target and a recall floor. A fresh
-set is never tuned on while it is fresh; once it is, move it to SETS."""
+rules are final: held to the false-alarm target and a recall floor. A fresh
+set is never tuned on while it is fresh; once it is, move it to SETS and
+record its one-shot figures above. Empty until the next fresh set arrives."""
 FRESH_MIN_RECALL = 0.85
 EXTRA_NEGATIVE = ROOT / "tests" / "data" / "safety_extra_negative.txt"
 

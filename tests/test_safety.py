@@ -15,8 +15,7 @@ from assistant.safety import load_safety
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from eval_safety import (  # noqa: E402
-    EXTRA_NEGATIVE, FRESH_MIN_RECALL, FRESH_SETS, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate,
-    read_lines,
+    EXTRA_NEGATIVE, FRESH_SETS, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate, read_lines,
 )
 
 
@@ -26,7 +25,7 @@ def net():
 
 
 def _sets():
-    for name in SETS:  # dev, heldout, heldout2, heldout3, heldout4, dev2 (each when present)
+    for name in SETS:  # dev, heldout, heldout2 ... heldout5, dev2 (each when present)
         d = ROOT / "tests" / "data" / name
         yield pytest.param(d / "safety_positive.txt", d / "safety_negative.txt", id=name)
 
@@ -42,32 +41,44 @@ def test_recall_and_false_alarms(net, pos, neg):
     )
 
 
-# heldout4 was written by someone who had not seen the rules and measured once
-# as a fresh set: recall 0.867 (104/120), false alarms 0.000 (0/250); 16 misses,
-# mostly suicide wording (sleep and never wake, a will and a note, 'relieved if
-# i died', a razor kept 'for when'), a bottle to the face, a child touched, a
-# tracker. The third pass tuned on it (with its own brainstorm, dev2), so it is
-# now in SETS and held to the full targets by test_recall_and_false_alarms.
+# Fresh sets, each written by someone who had not seen the rules, measured once
+# before any tuning on it, then tuned on and moved into SETS (held to the full
+# targets by test_recall_and_false_alarms). Their one-shot figures:
+# - heldout4: recall 0.867 (104/120), false alarms 0.000 (0/250); 16 misses,
+#   mostly suicide wording (sleep and never wake, a will and a note, 'relieved
+#   if i died', a razor kept 'for when'), a bottle to the face, a child
+#   touched, a tracker. Tuned on in the third pass (with dev2).
+# - heldout5: recall 0.753 (113/150), false alarms 0.023 (7/300); 37 misses,
+#   worst in fear and stalking (found after moving, parked outside for hours,
+#   out of prison), then sexual coercion, indirect suicide and self-harm; the
+#   false alarms were idioms ('she'll kill me if i'm late'), overdose in
+#   fiction or at work, a kitchen burn and a frightened dog. Tuned on in the
+#   fourth pass.
+# There is no fresh set now: FRESH_SETS is empty until the next one arrives,
+# and a fresh set is then measured by scripts/eval_safety.py --all (false
+# alarms at the full target, recall against FRESH_MIN_RECALL) before tuning.
 
 
-@pytest.mark.parametrize("name", FRESH_SETS)
-def test_fresh_set(net, name):
-    """A fresh set (written by someone who had not seen the rules) is measured
-    once, after the rules are final, and never tuned on while fresh. Asserted:
-    false alarms at the full target, recall as a regression floor (not the
-    0.95 target)."""
-    d = ROOT / "tests" / "data" / name
-    pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
-    if not (pos.exists() and neg.exists()):
-        pytest.skip(f"{name} safety set not present")
-    r = evaluate(pos, neg, net)
-    assert r["false_alarm_rate"] <= MAX_FALSE_ALARMS, [t for t, _ in r["false_alarms"]]
-    assert r["recall"] >= FRESH_MIN_RECALL, f"recall {r['recall']:.3f}; missed: {r['missed']}"
-
-
-def test_tuned_sets_include_heldout4_and_dev2():
-    assert "heldout4" in SETS and "dev2" in SETS
+def test_tuned_sets_include_every_heldout_and_dev2():
+    for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "dev2"):
+        assert name in SETS, name
     assert not set(SETS) & set(FRESH_SETS)
+
+
+def test_prefilter_never_changes_a_result(net):
+    """The literal prefilter only skips patterns that cannot match: on every
+    line of every set, and on cut-and-joined lines, the result is the same
+    as running every pattern."""
+    raw = load_safety(prefilter=False)
+    lines = read_lines(EXTRA_NEGATIVE)
+    for name in SETS:
+        d = ROOT / "tests" / "data" / name
+        for f in ("safety_positive.txt", "safety_negative.txt"):
+            if (d / f).exists():
+                lines += read_lines(d / f)
+    joined = [" ".join(a.split()[:6] + b.split()[3:]) for a, b in zip(lines, lines[7:])]
+    diffs = [t for t in lines + joined if net.check(t) != raw.check(t)]
+    assert not diffs, diffs[:5]
 
 
 def test_extra_negatives_stay_quiet(net):
