@@ -67,13 +67,18 @@ class Tts:
     """Synthesise sentences with pyttsx3; thread-safe, with a small LRU cache."""
 
     def __init__(self, voice: str = "", rate: int = 165, volume: float = 1.0,
-                 cache_size: int = 64) -> None:
+                 cache_size: int = 64, cache_bytes: int = 2_000_000) -> None:
         with _ENGINE_LOCK:
             self._engine = _engine()
         self._lock = _ENGINE_LOCK
         self._driver_is_espeak = "espeak" in type(self._engine.proxy._driver).__module__
         self._cache: OrderedDict[tuple, Speech] = OrderedDict()
         self._cache_size = cache_size
+        self._cache_bytes = cache_bytes
+        """Also capped by size (2 MB: ~45 s of speech, the short phrases that
+        recur): a full cache of long sentences held 15 MB, most of a long
+        session's memory growth, to save ~40 ms on a repeat."""
+        self._cached = 0
         self._tmpdir = tempfile.mkdtemp(prefix="reflect-tts-")
         # Removed when this object goes or the program exits (nothing left in /tmp).
         weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
@@ -126,8 +131,11 @@ class Tts:
                 return hit
             speech = self._synth_locked(text)
             self._cache[key] = speech
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._cached += speech.pcm.nbytes
+            while len(self._cache) > 1 and (len(self._cache) > self._cache_size
+                                            or self._cached > self._cache_bytes):
+                _, old = self._cache.popitem(last=False)
+                self._cached -= old.pcm.nbytes
             return speech
 
     def _synth_locked(self, text: str) -> Speech:

@@ -81,3 +81,13 @@ def test_write_wav(tts, tmp_path):
 def test_resample_length():
     x = np.arange(22050, dtype=np.int16)
     assert len(resample(x, 22050, 16000)) == 16000
+
+
+def test_cache_is_bounded_by_size_not_only_by_count():
+    from assistant.tts import Tts
+
+    t = Tts(cache_size=64, cache_bytes=300_000)
+    for i in range(12):
+        t.synth(f"This is sentence number {i}, long enough to take a couple of seconds to say.")
+    assert t._cached <= 300_000 and 1 <= len(t._cache) < 12
+    assert t._cached == sum(s.pcm.nbytes for s in t._cache.values())
