@@ -15,7 +15,7 @@ from assistant.safety import load_safety
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from eval_safety import (  # noqa: E402
-    EXTRA_NEGATIVE, FRESH_SETS, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate, read_lines,
+    EXTRA_NEGATIVE, FRESH_MIN_RECALL, FRESH_SETS, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate, read_lines,
 )
 
 
@@ -54,9 +54,17 @@ def test_recall_and_false_alarms(net, pos, neg):
 #   false alarms were idioms ('she'll kill me if i'm late'), overdose in
 #   fiction or at work, a kitchen burn and a frightened dog. Tuned on in the
 #   fourth pass.
-# There is no fresh set now: FRESH_SETS is empty until the next one arrives,
-# and a fresh set is then measured by scripts/eval_safety.py --all (false
-# alarms at the full target, recall against FRESH_MIN_RECALL) before tuning.
+# - heldout6 (fresh now): recall 0.733 (110/150), false alarms 0.007 (2/300),
+#   measured once after the fourth pass. Held to FRESH_MIN_RECALL as a floor
+#   (no change may lose ground on unseen wording) and the false-alarm target.
+
+
+@pytest.mark.parametrize("name", FRESH_SETS)
+def test_fresh_set_floor(net, name):
+    d = ROOT / "tests" / "data" / name
+    r = evaluate(d / "safety_positive.txt", d / "safety_negative.txt", net)
+    assert r["recall"] >= FRESH_MIN_RECALL, f"recall {r['recall']:.3f}"
+    assert r["false_alarm_rate"] <= MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
 
 
 def test_tuned_sets_include_every_heldout_and_dev2():
