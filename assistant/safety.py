@@ -46,7 +46,6 @@ size.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -455,46 +454,6 @@ def _expand(pattern: str, lexicon: dict[str, str], where: str) -> str:
 _LOADED: dict[tuple[str, int, int, bool], SafetyNet] = {}
 """Nets already built, by file, its modification time and size: content is
 loaded at every session start, and a net is only read after it is built."""
-
-
-class _Upgrading:
-    """A net that answers at once and gets faster: checks go to an unfiltered
-    net (validated, compiled: about half the build time) until the prefiltered
-    one, built in a background thread, takes over. The prefilter never changes
-    a result, so which net answers a check does not matter; a session starts
-    speaking while the rest is built."""
-
-    def __init__(self, path: Path, plain: SafetyNet) -> None:
-        self._net = plain
-        self.reply = plain.reply
-        threading.Thread(target=self._build, args=(path,), daemon=True,
-                         name="safety-prefilter").start()
-
-    def _build(self, path: Path) -> None:
-        try:
-            self._net = load_safety(path)
-        except Exception:  # the plain net stays: slower, same answers
-            pass
-
-    def check(self, text: str) -> SafetyHit | None:
-        return self._net.check(text)
-
-    def normalise(self, text: str) -> str:
-        return self._net.normalise(text)
-
-
-def load_safety_fast(path: Path | None = None) -> "SafetyNet | _Upgrading":
-    """For session start-up: see `_Upgrading`. Errors in the file are raised
-    here, as by `load_safety`."""
-    path = path or content_dir() / "safety.toml"
-    try:
-        st = Path(path).stat()
-        key = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size, True)
-    except OSError:
-        key = None
-    if key is not None and key in _LOADED:
-        return _LOADED[key]
-    return _Upgrading(path, load_safety(path, prefilter=False))
 
 
 def load_safety(path: Path | None = None, *, prefilter: bool = True) -> SafetyNet:

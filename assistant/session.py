@@ -9,7 +9,7 @@ from assistant.engine import Engine
 from assistant.intents import IntentMatcher, load_matcher
 from assistant.phrases import load_grammar, load_guards, load_phrases
 from assistant.reflections import Script, load_scripts
-from assistant.safety import SafetyNet, load_safety_fast
+from assistant.safety import SafetyNet, load_safety
 
 
 @dataclass
@@ -23,7 +23,9 @@ def load_content() -> Content:
     """Load and validate all content; raises ContentError with file and key."""
     script = load_scripts()
     aliases = {s.id: s.aliases + [s.title.lower(), s.spoken_title.lower()] for s in script.sections}
-    return Content(script, load_matcher(aliases), load_safety_fast())
+    # Without the literal prefilter: it cuts a check from 0.7 to 0.2 ms (median;
+    # 3.1 -> 0.5 ms worst) but doubles the build (0.4 -> 0.9 s) before the first word.
+    return Content(script, load_matcher(aliases), load_safety(prefilter=False))
 
 
 def new_engine(content: Content, progress=None, seed: int | None = None,

@@ -391,29 +391,3 @@ def test_bad_rules_are_reported_with_file_and_key(tmp_path):
     bad.write_text(src + "\n[[cooccur]]\ncategory = \"fear\"\n")
     with pytest.raises(ContentError, match=r"cooccur\[\d+\].*non-empty 'all'"):
         load_safety(bad)
-
-
-def test_fast_start_answers_at_once_and_the_same(tmp_path):
-    """Session start-up uses a net that answers before its prefilter is built
-    (assistant.safety._Upgrading); its answers are those of the full net,
-    before and after the prefilter takes over."""
-    import shutil
-    import time
-
-    from assistant.content_files import content_dir
-    from assistant.safety import load_safety_fast
-
-    path = tmp_path / "safety.toml"  # a fresh file: not in the cache of built nets
-    shutil.copy(content_dir() / "safety.toml", path)
-    fast = load_safety_fast(path)
-    full = load_safety()
-    texts = ["i want to kill myself", "it killed me to hear that", "he said he'd hurt the kids",
-             "he hurt my feelings", "i'm scared he is outside my door right now"]
-    want = [bool(full.check(t)) for t in texts]
-    assert [bool(fast.check(t)) for t in texts] == want  # (most likely before the prefilter)
-    for _ in range(100):  # the unfiltered net has no literals to look for
-        if fast._net._literals._prefixes:
-            break
-        time.sleep(0.05)
-    assert fast._net._literals._prefixes, "the prefiltered net never took over"
-    assert [bool(fast.check(t)) for t in texts] == want
