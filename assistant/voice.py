@@ -15,6 +15,7 @@ just before it was captured, so that tail never starts an utterance.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import deque
@@ -23,7 +24,7 @@ from typing import Any, Callable, Optional, Sequence, TextIO
 
 from assistant import events as ev
 from assistant.asr import Recognizer, Result, block_rms, normalise, recognise_stream
-from assistant.audio import AudioDeviceError, Mic, Player
+from assistant.audio import AudioDeviceError, Mic, Player, _pulse_names
 from assistant.bargein import BargeIn
 from assistant.tts import Tts
 from assistant.voice_config import VoiceConfig
@@ -45,6 +46,8 @@ ECHO_LAG = 0.25
 microphone (measured ~0.16 s through PulseAudio and a loopback, plus margin)."""
 
 DEVICE_GONE = 3.0
+DEVICE_CHECK = 2.0
+"""Seconds between looks for a device chosen by PulseAudio name."""
 """Seconds without a single microphone block before the device counts as lost."""
 
 
@@ -128,8 +131,26 @@ class VoiceIO:
 
     # ------------------------------------------------------------ input
 
+    def _check_named_devices(self) -> None:
+        """A device chosen by PulseAudio name that is unloaded (a headset
+        unplugged) does not fail our stream: PulseAudio moves it to the default
+        device, and the session would go on there unannounced. Look for the
+        name every few seconds while listening; gone means gone."""
+        now = time.monotonic()
+        if now < getattr(self, "_next_device_check", 0.0):
+            return
+        self._next_device_check = now + DEVICE_CHECK
+        for kind, var, what in (("input", "PULSE_SOURCE", "microphone"),
+                                ("output", "PULSE_SINK", "speaker")):
+            name = os.environ.get(var)
+            if name:
+                present = _pulse_names(kind)
+                if present and name not in present:  # (no list: cannot tell, carry on)
+                    raise AudioDeviceError(f"the {what} went away")
+
     def _read(self, timeout: float = 0.5) -> Optional[bytes]:
         """One microphone block; AudioDeviceError when the device went away."""
+        self._check_named_devices()
         block = self.mic.read(timeout)
         if block is not None:
             self._silent_since = None

@@ -386,3 +386,56 @@ def test_kill_9_during_voice_sessions(sound_server, tmp_path):
           f"{len(heard)} utterances recognised, {len(_read_journal(data)[0])} journal entries, {took:.1f} s")
     assert live_kills >= 20
     assert greeted >= 12 and len(heard) >= 8, "the voice sessions never got going"
+
+
+# ------------------------------------------------------------ devices
+def _unload(name: str) -> None:
+    """Unload the PulseAudio module that made source or sink ``name``."""
+    mods = subprocess.run(["pactl", "list", "short", "modules"], capture_output=True, text=True).stdout
+    for line in mods.splitlines():
+        cols = line.split("\t")
+        if len(cols) > 2 and re.search(rf"(sink|source)_name={re.escape(name)}( |$)", cols[2]):
+            subprocess.run(["pactl", "unload-module", cols[0]], check=True)
+            return
+    raise AssertionError(f"no module made {name}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["microphone", "speaker"])
+def test_a_device_unplugged_mid_session_saves_the_place_and_says_so(card, tmp_path, which):
+    """The real thing, not a double: the card's microphone source (or speaker
+    sink) is unloaded from PulseAudio while `reflect` is listening. It must
+    save the place as a break, say in one sentence what went away, exit 3
+    without a traceback or a hang, and the next launch welcomes back there."""
+    from voiceutil import VoiceRun
+
+    data = tmp_path / "data"
+    seed = subprocess.run([sys.executable, "-m", "assistant", "--text", "--data-dir", str(data)],
+                          input="no\ni just want to reflect on trust\n", text=True,
+                          capture_output=True, env=_env(), cwd=ROOT, timeout=60)
+    assert seed.returncode == 0, seed.stderr
+    before, _ = _read_state(data)
+    run = VoiceRun(data, tmp_path, "--engine", "sphinx", card=card)
+    try:
+        run.wait_for(r"^Reflect: ", 60)
+        run.wait_listening()
+        _unload(card.mic if which == "microphone" else card.spk)
+        t0 = time.monotonic()
+        rc = run.proc.wait(20)
+        took = time.monotonic() - t0
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+        run.finish()
+    text = run.text()
+    assert rc == 3, text
+    assert "Traceback" not in text, text
+    assert f"the {which} went away; your place is saved" in text, text
+    print(f"\n{which} unloaded: exit 3 after {took:.1f} s")
+    after, _ = _read_state(data)
+    assert after["paused"] is True
+    assert (after["section"], after["step"]) == (before["section"], before["step"])
+    _check_modes(data)
+    again = subprocess.run([sys.executable, "-m", "assistant", "--text", "--data-dir", str(data)],
+                           input="", text=True, capture_output=True, env=_env(), cwd=ROOT, timeout=60)
+    assert again.returncode == 0 and _spoken_titles()[before["section"]] in again.stdout, again.stdout
