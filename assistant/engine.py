@@ -66,6 +66,7 @@ class Engine:
         self.last_prompt: str = ""
         self.history: list[tuple[str, str]] = []
         self.pending: Match | None = None
+        self._mode_before_quit = STEP
         self._return_to: tuple[str, str] | None = None
         self._saved: Progress | None = None
         self._heavy_next = "end"
@@ -517,7 +518,7 @@ class Engine:
 
     def _carry_on(self, out: list[Action]) -> list[Action]:
         """Not ending after all: back to where we were."""
-        self.mode = getattr(self, "_mode_before_quit", STEP)
+        self.mode = self._mode_before_quit
         out.append(self.say("quit_cancel"))
         return self._reprompt(out)
 
