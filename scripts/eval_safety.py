@@ -25,22 +25,24 @@ from assistant.safety import load_safety  # noqa: E402
 
 MIN_RECALL = 0.95
 MAX_FALSE_ALARMS = 0.02
-SETS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "dev2")
+SETS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "dev2")
 """Sets the rules were tuned on: held to the full targets. Each heldout set
 from heldout4 on was fresh once (written by someone who had not seen the
 rules) and measured once before any tuning on it; its one-shot figures:
   heldout4  recall 0.867 (104/120), false alarms 0.000 (0/250)
   heldout5  recall 0.753 (113/150), false alarms 0.023 (7/300)
-heldout4 was tuned on in the third pass, heldout5 in the fourth. dev2 is the
+  heldout6  recall 0.733 (110/150), false alarms 0.007 (2/300), measured
+            after the fourth pass (the rules of the pass before: 0.62, 0.013)
+heldout4 was tuned on in the third pass, heldout5 in the fourth, heldout6 in
+the fifth. dev2 is the
 passes' own brainstorm, each batch written before its pass's rules (third
 pass 0.384, its second round 0.508; fourth pass 16/51)."""
-FRESH_SETS: tuple[str, ...] = ("heldout6",)
+FRESH_SETS: tuple[str, ...] = ()
 """Sets written by someone who had not seen the rules, measured once after the
 rules are final: held to the false-alarm target and a recall floor. A fresh
 set is never tuned on while it is fresh; once it is, move it to SETS and
 record its one-shot figures above.
-  heldout6  recall 0.733 (110/150), false alarms 0.007 (2/300), measured
-            after the fourth pass (the rules of the pass before: 0.62, 0.013)"""
+"""
 FRESH_MIN_RECALL = 0.70
 """A floor under the fresh figure (0.733), so that no change loses ground on
 unseen wording unnoticed; the target is 0.95 and is not met."""
