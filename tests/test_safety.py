@@ -179,6 +179,29 @@ PROBES += [
 ]
 
 
+# Fifth pass, by class (heldout6's misses): a day chosen and calm since, things
+# handed on "where i'm going", someone else's wish to die or self-harm, wounds
+# kept open or treated in secret, thrown objects in long wording, put out of
+# the car, recordings held over me, "i said stop and he didn't", a child's
+# room at night, veiled threats, a watcher's knowledge, fleeing. Written for
+# the tests, not taken from the evaluation sets.
+PROBES += [
+    "i've picked the day now and i honestly feel calmer",
+    "my sister says she wants to die and she's stopped answering her phone",
+    "my son has been burning his arm with a lighter and says he deserves it",
+    "i keep tearing the stitches open so it never heals",
+    "i said it was the dog that scratched me but it was me",
+    "she flung a pot of boiling soup at me",
+    "he dumped me out of the car on a dark lane miles from home and drove off",
+    "he's threatening to share the videos we made if i don't go back",
+    "i begged him to stop and he didn't",
+    "my daughter says her mum's boyfriend comes into her room at night",
+    "his friends said they'd sort me out if i go to the police",
+    "she messaged me exactly what i was wearing at the gym and i never told her",
+    "i grabbed the baby and ran and i'm sitting in a bus shelter now",
+]
+
+
 @pytest.mark.parametrize("text", PROBES)
 def test_new_wording_is_caught(net, text):
     assert net.check(text) is not None, f"missed: {text!r}"
@@ -329,6 +352,20 @@ ORDINARY = [
     "he'll make me pay for the tickets",
     "i know where he lives now",
     "i don't trust myself to make good decisions",
+]
+
+
+# Fifth pass: the same words used innocently.
+ORDINARY += [
+    "she'd murder me if she knew i'd borrowed her car",
+    "i'm a paramedic so i treat overdoses every week",
+    "they pushed me out of the team after the restructure",
+    "i locked myself in the car by accident with the keys inside",
+    "i've picked the day i hand in my notice and i feel calmer",
+    "my sister says she wants to die her hair red",
+    "he threw a bucket of water over me at the beach",
+    "he took photos of me asleep on the sofa with the dog",
+    "my landlord got into my flat to fix the leak while i was at work",
 ]
 
 
