@@ -116,6 +116,9 @@ def cmd_session(args: argparse.Namespace) -> int:
     store.load_journal()  # repairs a damaged journal up front, with a notice
     for notice in store.notices:
         print(f"reflect: {notice}", file=sys.stderr)
+    if content.safety.model_error:
+        print(f"reflect: {content.safety.model_error}; the safety net listens with its rules alone.",
+              file=sys.stderr)
     engine = new_engine(content, progress, seed=args.seed, confirm_quit=not args.text)
     if args.text:
         from assistant.textmode import run_text
@@ -146,12 +149,18 @@ def cmd_sections(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- nlu
 def _understand(content, text: str) -> dict:
+    from assistant.engine import safety_stands
+
     match = content.matcher.match(text)
     result = match.as_dict()
     if match.score < ACCEPT and match.intent != NONE:
         result["intent"] = NONE  # below acceptance the engine would ask back
         result["section"] = None
-    result["safety"] = content.safety.check(text) is not None
+    hit = content.safety.check(text)
+    if not safety_stands(hit, match):
+        hit = None  # a sure command is not the learned layer's guess (as in the engine)
+    result["safety"] = hit is not None
+    result["safety_layer"] = hit.layer if hit else None  # "model": the engine asks before it stops
     return result
 
 

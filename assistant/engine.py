@@ -19,18 +19,33 @@ from assistant.events import (
 from assistant.intents import ACCEPT, CONFIRM, NONE, IntentMatcher, Match
 from assistant.phrases import Phrases
 from assistant.reflections import Script, SectionScript, Step
-from assistant.safety import SafetyNet
+from assistant.safety import SafetyHit, SafetyNet
 
 # Modes the engine can be in (not persisted except through Progress flags).
 STEP, READING, READING_STOPPED, PAUSED, WELCOME_BACK, CONFIRM_INTENT = (
     "step", "reading", "reading_stopped", "paused", "welcome_back", "confirm")
-CONFIRM_DELETE, HEAVY_OFFER, FINISHED, CHOOSING, CONFIRM_QUIT = (
-    "confirm_delete", "heavy_offer", "finished", "choosing", "confirm_quit")
+CONFIRM_DELETE, HEAVY_OFFER, FINISHED, CHOOSING, CONFIRM_QUIT, SAFETY_CHECK = (
+    "confirm_delete", "heavy_offer", "finished", "choosing", "confirm_quit", "safety_check")
 
 ANSWERS = ("yes", "no", "unsure")
 # A step's own answer wins over a global command that scores up to this much
 # higher: at a question, an answer is the likelier reading.
 STEP_SLACK = 5.0
+# A command recognised this surely is taken as one, not as the learned safety
+# layer's guess ("let's stop for today" is not a goodbye to life); the rules
+# still come first, whatever the command.
+SURE_COMMAND = 90.0
+
+
+def safety_stands(hit: SafetyHit | None, match: Match) -> bool:
+    """Whether a safety hit is acted on, given what the matcher heard."""
+    if hit is None:
+        return False
+    if hit.layer != "model":
+        return True
+    return not (match.intent not in (NONE,) + ANSWERS and match.score >= SURE_COMMAND)
+
+
 # Commands that a plain answer must not be mistaken for at an open prompt
 # unless the match is strong.
 _PAUSE_LIKE = ("pause", "stop_reading")
@@ -67,6 +82,7 @@ class Engine:
         self.history: list[tuple[str, str]] = []
         self.pending: Match | None = None
         self._mode_before_quit = STEP
+        self._mode_before_check = STEP
         self._return_to: tuple[str, str] | None = None
         self._saved: Progress | None = None
         self._heavy_next = "end"
@@ -101,7 +117,7 @@ class Engine:
         """What to listen for now; `expect` stays short (a recogniser grammar)."""
         if self.mode == PAUSED:
             return Listen(self._phrases(("resume", "quit", "help")), open=False, timeout=False)
-        if self.mode in (WELCOME_BACK, CONFIRM_INTENT, CONFIRM_DELETE, HEAVY_OFFER, CONFIRM_QUIT):
+        if self.mode in (WELCOME_BACK, CONFIRM_INTENT, CONFIRM_DELETE, HEAVY_OFFER, CONFIRM_QUIT, SAFETY_CHECK):
             return Listen(self._phrases(ANSWERS + ("resume", "pause", "quit", "help")), open=False)
         if self.mode in (READING_STOPPED, FINISHED, CHOOSING):
             return Listen(self._phrases(("resume", "next", "repeat", "list_sections", "goto_section",
@@ -276,6 +292,8 @@ class Engine:
     def _silence(self, out: list[Action]) -> list[Action]:
         if self.mode == CONFIRM_QUIT:
             return self._carry_on(out)
+        if self.mode == SAFETY_CHECK:
+            return self._safety(out)  # no answer to "are you safe?": the full reply
         if self.mode == PAUSED:
             out.append(self._listen())
             return out
@@ -333,9 +351,17 @@ class Engine:
                 return self._finish(self._continue_reading(out))
             return self._finish(self._miss(out))
         hit = self.safety.check(text)
-        if hit is not None:
+        if hit is not None and (hit.layer != "model" or self.mode == SAFETY_CHECK):
             return self._finish(self._safety(out), self._entry(text, "safety"))
         match = self.matcher.match(text)
+        if not safety_stands(hit, match):
+            hit = None
+        if self.mode == SAFETY_CHECK:
+            if match.intent == "yes" and event.confidence >= 0.5:
+                return self._finish(self._safe_after_all(out), self._entry(text, "safety_check"))
+            return self._finish(self._safety(out), self._entry(text, "safety"))
+        if hit is not None:
+            return self._finish(self._safety_check(out), self._entry(text, "safety_check"))
         if self.mode == CONFIRM_QUIT:
             if match.intent in ("yes", "quit") and event.confidence >= 0.5:
                 return self._finish(self._quit(out, confirmed=True))
@@ -504,6 +530,20 @@ class Engine:
         self.p = replace(self.p, paused=True)
         out.append(self._listen())
         return out
+
+    def _safety_check(self, out: list[Action]) -> list[Action]:
+        """Only the learned layer heard danger: point to help and ask, rather
+        than stop an exercise on a guess (its false alarms are a question)."""
+        self._mode_before_check = self.mode
+        self.mode = SAFETY_CHECK
+        out.append(Say(self.phrases.pick("safety_check", self.rng), kind="safety", interruptible=False))
+        out.append(self._listen())
+        return out
+
+    def _safe_after_all(self, out: list[Action]) -> list[Action]:
+        self.mode = self._mode_before_check
+        out.append(self.say("safety_check_safe"))
+        return self._reprompt(out)
 
     def _quit(self, out: list[Action], confirmed: bool = False) -> list[Action]:
         if self.confirm_quit and not confirmed:

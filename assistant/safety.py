@@ -289,7 +289,8 @@ class SafetyHit:
     pattern: str
     """The rule that fired (for a score: its anchors, boosts and softeners)."""
     layer: str = "pattern"
-    """pattern | cooccur | weak | scorer."""
+    """pattern | cooccur | weak | scorer | model (the learned backstop: the
+    engine asks before it stops, see Engine._safety_check)."""
 
 
 @dataclass
@@ -371,6 +372,10 @@ class SafetyNet:
         every += [p for sc in self._scorers for p in sc.anchors + sc.boost + sc.soften]
         self._literals = _Literals({lit for r in every for g in r.gates for lit in g})
         self.reply = reply
+        self.model: Any = None
+        """The learned backstop (assistant/safety_model.py), asked only when
+        no rule fires; None when it is not installed (see model_error)."""
+        self.model_error: str | None = None
 
     def normalise(self, text: str) -> str:
         text = text.lower().replace("\u2019", "'").replace("`", "'")
@@ -393,6 +398,16 @@ class SafetyNet:
         return " ".join(text.split())
 
     def check(self, text: str) -> SafetyHit | None:
+        """Rules first (each names what fired), then the learned backstop."""
+        hit = self.check_rules(text)
+        if hit is not None or self.model is None or not self.normalise(text):
+            return hit
+        fires, p = self.model.fires(text)
+        if not fires:
+            return None
+        return SafetyHit("unclear", f"model {p:.3f} >= {self.model.classifier.threshold:.3f}", "model")
+
+    def check_rules(self, text: str) -> SafetyHit | None:
         t = self.normalise(text)
         if not t:
             return None
@@ -451,21 +466,30 @@ def _expand(pattern: str, lexicon: dict[str, str], where: str) -> str:
     return pattern
 
 
-_LOADED: dict[tuple[str, int, int, bool], SafetyNet] = {}
+_LOADED: dict[tuple[str, int, int, bool, bool], SafetyNet] = {}
 """Nets already built, by file, its modification time and size: content is
 loaded at every session start, and a net is only read after it is built."""
 
 
-def load_safety(path: Path | None = None, *, prefilter: bool = True) -> SafetyNet:
+def load_safety(path: Path | None = None, *, prefilter: bool = True, model: bool = True) -> SafetyNet:
+    """The rules of ``path`` and, with ``model``, the learned backstop if it is
+    installed (if not, ``net.model_error`` says so and the rules work alone)."""
     path = path or content_dir() / "safety.toml"
     try:
         st = Path(path).stat()
-        key = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size, prefilter)
+        key = (str(Path(path).resolve()), st.st_mtime_ns, st.st_size, prefilter, model)
     except OSError:
         key = None
     if key is not None and key in _LOADED:
         return _LOADED[key]
     net = _load_safety(path, prefilter)
+    if model:
+        from assistant.safety_model import SafetyModelError, load_safety_model
+
+        try:
+            net.model = load_safety_model()
+        except SafetyModelError as e:
+            net.model_error = str(e)
     if key is not None:
         _LOADED[key] = net
     return net

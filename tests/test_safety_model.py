@@ -1,0 +1,85 @@
+"""The safety net's learned layer: its weights, how it is loaded, and what it
+adds to the rules. Rates on unseen sets are measured by
+scripts/train_safety_model.py (out of sample) and scripts/eval_safety.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.safety import load_safety
+from assistant.safety_model import WEIGHTS, Classifier, SafetyModelError, load_safety_model
+from assistant.content_files import content_dir
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_safety_model()
+
+
+def test_weights_are_content_and_load(model):
+    c = Classifier.load(WEIGHTS)
+    assert c.w1.shape == (384, c.b1.shape[0]) and 0.5 <= c.threshold < 1.0
+    assert model.classifier.threshold == c.threshold
+
+
+def test_weights_round_trip_and_bad_weights_are_reported(tmp_path):
+    c = Classifier(np.ones((4, 2), np.float32), np.zeros(2, np.float32), np.ones(2, np.float32), -1.0, 0.7)
+    c.save(tmp_path / "w.npz")
+    back = Classifier.load(tmp_path / "w.npz")
+    x = np.array([[0.5, -0.5, 1.0, 0.0]], np.float32)
+    assert np.allclose(back.prob(x), c.prob(x)) and back.threshold == pytest.approx(0.7)
+    (tmp_path / "bad.npz").write_bytes(b"not an archive")
+    with pytest.raises(SafetyModelError, match="could not be read"):
+        Classifier.load(tmp_path / "bad.npz")
+
+
+def test_the_shipped_net_has_its_learned_layer():
+    net = load_safety(prefilter=False)
+    assert net.model is not None, net.model_error
+
+
+def test_without_the_model_the_rules_still_work_and_say_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("REFLECT_SAFETY_MODEL", str(tmp_path / "nowhere"))
+    rules = tmp_path / "safety.toml"
+    rules.write_bytes((content_dir() / "safety.toml").read_bytes())  # a fresh load, not the cached net
+    net = load_safety(rules)
+    assert net.model is None and "missing" in (net.model_error or "")
+    assert net.check("i want to kill myself") is not None
+    assert net.check("it killed me to hear that") is None
+
+
+@pytest.mark.parametrize("text", [
+    "it killed me to hear that", "can we take a break", "i'd like to stop for today",
+    "he broke my trust and i'm still angry", "yes", "next", "",
+])
+def test_ordinary_things_are_not_flagged_by_the_learned_layer(model, text):
+    fires, p = model.fires(text)
+    assert not fires, p
+
+
+def test_scores_are_cached_but_bounded(model, monkeypatch):
+    import assistant.safety_model as sm
+
+    monkeypatch.setattr(sm, "CACHE_SIZE", 3)
+    model._seen.clear()
+    for t in ("one", "two", "three", "four", "five"):
+        model.prob(t)
+    assert len(model._seen) <= 3
+    assert model.prob("Five  ") == model.prob("five")
+
+
+def test_a_session_without_the_model_says_so_once_and_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, REFLECT_SAFETY_MODEL=str(tmp_path / "nowhere"), REFLECT_HOME=str(tmp_path / "home"),
+               PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, "-m", "assistant", "--text"], input="i want to kill myself\ngoodbye\n",
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("rules alone") == 1
+    assert "crisis" in r.stdout.lower() or "emergency" in r.stdout.lower()

@@ -1,0 +1,60 @@
+"""The sentence encoder behind the safety net's learned layer, run for real on
+the installed model (scripts/install.sh fetches it; CI installs it too)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.sentence_encoder import EncoderError, SentenceEncoder, WordPiece, find_model_dir, read_safetensors
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    where = find_model_dir()
+    assert where is not None, "the safety model is not installed: python scripts/fetch_safety_model.py"
+    return SentenceEncoder(where)
+
+
+# Token ids from the model's reference tokenizer (Hugging Face tokenizers,
+# tokenizer.json), checked once against all 4,667 evaluation sentences.
+@pytest.mark.parametrize("text, ids", [
+    ("Hello, World! I'm naïve -- café.", [101, 7592, 1010, 2088, 999, 1045, 1005, 1049, 15743, 1011, 1011, 7668, 1012, 102]),
+    ("i won't be here much longer", [101, 1045, 2180, 1005, 1056, 2022, 2182, 2172, 2936, 102]),
+])
+def test_wordpiece_gives_the_reference_ids(encoder, text, ids):
+    assert encoder.tok.encode(text) == ids
+
+
+def test_wordpiece_splits_unknown_words_into_pieces_and_caps_length(encoder):
+    ids = encoder.tok.encode("unforgivingness " * 200)
+    assert len(ids) == 128 and ids[0] == encoder.tok.cls and ids[-1] == encoder.tok.sep
+    assert WordPiece(["[UNK]", "[CLS]", "[SEP]", "a"]).encode("ab") == [1, 0, 2]
+
+
+def test_vectors_are_unit_length_and_carry_meaning(encoder):
+    kill, here, idiom, weather = (encoder.encode(t) for t in (
+        "i want to kill myself", "i don't want to be here anymore",
+        "it killed me to hear that", "how is the weather today"))
+    assert np.isclose(np.linalg.norm(kill), 1.0, atol=1e-4)
+    # Same meaning, no shared content word, beats shared word, other meaning.
+    assert kill @ here > kill @ idiom + 0.15
+    assert kill @ weather < 0.2
+
+
+def test_an_empty_or_odd_utterance_still_encodes(encoder):
+    for t in ("", "   ", "\u0000\u200b", "ünïcödé ☃ 123"):
+        v = encoder.encode(t)
+        assert v.shape == (encoder.dim,) and np.isfinite(v).all()
+
+
+def test_missing_and_damaged_model_files_are_reported_plainly(tmp_path):
+    with pytest.raises(EncoderError, match="missing model.safetensors, vocab.txt, config.json"):
+        SentenceEncoder(tmp_path)
+    (tmp_path / "model.safetensors").write_bytes(b"\xff" * 64)
+    (tmp_path / "vocab.txt").write_text("[UNK]\n[CLS]\n[SEP]\n")
+    (tmp_path / "config.json").write_text('{"num_hidden_layers": 6, "num_attention_heads": 12, "hidden_size": 384}')
+    with pytest.raises(EncoderError, match="could not be read|not a safetensors file"):
+        SentenceEncoder(tmp_path)
+    with pytest.raises(EncoderError, match="not a safetensors file"):
+        read_safetensors(tmp_path / "model.safetensors")
