@@ -20,14 +20,17 @@ MODEL_DIR_NAME = "safety-minilm"
 MAX_TOKENS = 128
 _FILES = ("model.safetensors", "vocab.txt", "config.json")
 _DTYPES = {"F32": np.float32, "F16": np.float16}
+_WORDS = "embeddings.word_embeddings.weight"
 
 
 class EncoderError(RuntimeError):
     """The encoder's files are missing or unreadable (message is one sentence)."""
 
 
-def read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """Tensors of a .safetensors file as read-only memory-mapped arrays.
+def read_safetensors(path: Path, mapped: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Float tensors of a .safetensors file: those named in ``mapped`` as
+    read-only views of a memory map (pages are read when touched), the rest
+    read into memory.
 
     The format is an 8-byte little-endian header length, a JSON header naming
     each tensor's dtype, shape and byte range, then the raw data.
@@ -37,18 +40,23 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
         if not 0 < n < 100_000_000:
             raise EncoderError(f"{path} is not a safetensors file")
         header = json.loads(f.read(n))
-    # A plain ndarray over the map: np.memmap's subclass hooks run on every
-    # operation and cost more than the arithmetic on arrays this small.
-    raw = np.memmap(path, dtype=np.uint8, mode="r").view(np.ndarray)
-    out: dict[str, np.ndarray] = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dtype = _DTYPES.get(info["dtype"])
-        if dtype is None:
-            continue  # integer buffers such as position ids are not needed
-        start, end = info["data_offsets"]
-        out[name] = raw[8 + n + start:8 + n + end].view(dtype).reshape(info["shape"])
+        # A plain ndarray over the map: np.memmap's subclass hooks run on every
+        # operation and cost more than the arithmetic on arrays this small.
+        raw = np.memmap(path, dtype=np.uint8, mode="r").view(np.ndarray) if mapped else None
+        out: dict[str, np.ndarray] = {}
+        for name, info in header.items():
+            dtype = _DTYPES.get(info.get("dtype")) if isinstance(info, dict) else None
+            if dtype is None:
+                continue  # metadata, and integer buffers such as position ids
+            start, end = info["data_offsets"]
+            if raw is not None and name in mapped:
+                out[name] = raw[8 + n + start:8 + n + end].view(dtype).reshape(info["shape"])
+            else:
+                f.seek(8 + n + start)
+                data = f.read(end - start)
+                if len(data) != end - start:
+                    raise EncoderError(f"{path} is cut short")
+                out[name] = np.frombuffer(data, dtype=dtype).reshape(info["shape"])
     return out
 
 
@@ -116,18 +124,20 @@ class SentenceEncoder:
         try:
             config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
             vocab = (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()
-            self.w = read_safetensors(model_dir / "model.safetensors")
+            self.w = read_safetensors(model_dir / "model.safetensors", mapped=(_WORDS,))
             self.layers = int(config["num_hidden_layers"])
             self.heads = int(config["num_attention_heads"])
             self.tok = WordPiece(vocab)
-            self.w["embeddings.word_embeddings.weight"]  # noqa: B018 - fail now, not mid-session
+            self.w[_WORDS]  # noqa: B018 - fail now, not mid-session
             # Dense layers as contiguous (in, out) copies: a third faster than
             # multiplying by the stored (out, in) matrix transposed. The word
             # table stays mapped; only the rows of words heard are read.
-            self.dense = {k[:-len(".weight")]: (np.ascontiguousarray(v.T, dtype=np.float32),
-                                               np.asarray(self.w[k[:-len(".weight")] + ".bias"], np.float32))
-                          for k, v in self.w.items() if k.endswith(".weight") and v.ndim == 2
-                          and k.startswith("encoder.")}
+            self.dense: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            for k in [k for k, v in self.w.items() if k.startswith("encoder.") and k.endswith(".weight")
+                      and v.ndim == 2]:
+                name = k[:-len(".weight")]
+                # One at a time, each original dropped as its copy is made.
+                self.dense[name] = (np.ascontiguousarray(self.w.pop(k).T), self.w[name + ".bias"])
         except (OSError, ValueError, KeyError) as e:
             raise EncoderError(f"the safety model in {model_dir} could not be read ({e})") from e
         self.dim = int(config["hidden_size"])
@@ -145,7 +155,7 @@ class SentenceEncoder:
     def encode(self, text: str) -> np.ndarray:
         ids = self.tok.encode(text)
         n, w = len(ids), self.w
-        x = (w["embeddings.word_embeddings.weight"][ids]
+        x = (w[_WORDS][ids]
              + w["embeddings.position_embeddings.weight"][:n]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = self._norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])

@@ -58,3 +58,17 @@ def test_missing_and_damaged_model_files_are_reported_plainly(tmp_path):
         SentenceEncoder(tmp_path)
     with pytest.raises(EncoderError, match="not a safetensors file"):
         read_safetensors(tmp_path / "model.safetensors")
+
+
+def test_a_cut_short_model_file_is_reported(tmp_path):
+    import json
+
+    header = json.dumps({"t": {"dtype": "F32", "shape": [4, 4], "data_offsets": [0, 64]}}).encode()
+    f = tmp_path / "model.safetensors"
+    f.write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 10)
+    with pytest.raises(EncoderError, match="cut short"):
+        read_safetensors(f)
+    f.write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 64)
+    t = read_safetensors(f)["t"]
+    assert t.shape == (4, 4) and not t.any()
+    assert read_safetensors(f, mapped=("t",))["t"].shape == (4, 4)
