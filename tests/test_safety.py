@@ -428,3 +428,50 @@ def test_bad_rules_are_reported_with_file_and_key(tmp_path):
     bad.write_text(src + "\n[[cooccur]]\ncategory = \"fear\"\n")
     with pytest.raises(ContentError, match=r"cooccur\[\d+\].*non-empty 'all'"):
         load_safety(bad)
+
+
+# Sixth pass (heldout7's families), judged on the rules alone: present-tense
+# hurting by a partner, papers taken, falls given as cover, relapse, overdose,
+# farewell timing, coerced sex as debt or duty, fear of a partner coming back.
+SIXTH_PASS_DANGER = [
+    "he hurts me",
+    "he used to hit me and last night he did it again",
+    "i had to tell the nurse i fell over again",
+    "he took my passport and says i'm not getting it back",
+    "i relapsed",
+    "i swallowed a whole packet of something",
+    "after tonight none of this is going to matter",
+    "i used to self harm and i started again this week",
+    "he said i owed him sex because he pays for everything",
+    "i can hear him downstairs and i don't know what mood he's in",
+]
+SIXTH_PASS_ORDINARY = [
+    "he hurt my feelings",
+    "years ago i used to self harm but i've been fine for a long time",
+    "i used to be scared of my ex but that's all sorted, he moved abroad years ago",
+    "i tripped over the dog and bruised my knee",
+    "he pushed me to apply for the promotion and i got it",
+    "he grabbed my arm to stop me stepping out in front of a bus",
+    "i had to lock myself in the bathroom to get five minutes of peace from the kids",
+    "i relapsed on chocolate this week",
+    "after friday none of this is going to matter because the project's over",
+    "he took my passport to the post office to renew it for me",
+]
+
+
+@pytest.fixture(scope="module")
+def rules_net():
+    import inspect
+    kw = {"model": False} if "model" in inspect.signature(load_safety).parameters else {}
+    return load_safety(**kw)
+
+
+@pytest.mark.parametrize("text", SIXTH_PASS_DANGER)
+def test_sixth_pass_danger_is_caught_by_the_rules(rules_net, text):
+    assert rules_net.check(text) is not None, f"missed: {text!r}"
+
+
+@pytest.mark.parametrize("text", SIXTH_PASS_ORDINARY)
+def test_sixth_pass_ordinary_is_quiet_for_the_rules(rules_net, text):
+    hit = rules_net.check(text)
+    assert hit is None, f"false alarm on {text!r}: {hit}"
