@@ -40,14 +40,18 @@ heldout4 was tuned on in the third pass, heldout5 in the fourth, heldout6 in
 the fifth, heldout7 in the sixth (and it chose the learned backstop's design). dev2 is the
 passes' own brainstorm, each batch written before its pass's rules (third
 pass 0.384, its second round 0.508; fourth pass 16/51)."""
-FRESH_SETS: tuple[str, ...] = ()
+FRESH_SETS: tuple[str, ...] = ("heldout8",)
 """Sets written by someone who had not seen the rules, measured once after the
 rules are final: held to the false-alarm target and a recall floor. A fresh
 set is never tuned on while it is fresh; once it is, move it to SETS and
 record its one-shot figures above.
-"""
-FRESH_MIN_RECALL = 0.70
-"""A floor under the fresh figure (0.733), so that no change loses ground on
+  heldout8  written with heldout7 today, kept unseen; measured once after the
+            sixth pass and the learned layer's training (4bcbeff):
+            rules + learned layer  recall 0.847 (127/150), false alarms 0.013 (4/300)
+            rules alone            recall 0.767 (115/150), false alarms 0.003 (1/300)
+            session-start rules    recall 0.747 (112/150), false alarms 0.003 (1/300)"""
+FRESH_MIN_RECALL = 0.80
+"""A floor under the fresh figure (0.847), so that no change loses ground on
 unseen wording unnoticed; the target is 0.95 and is not met."""
 EXTRA_NEGATIVE = ROOT / "tests" / "data" / "safety_extra_negative.txt"
 

@@ -54,9 +54,15 @@ def test_recall_and_false_alarms(net, pos, neg):
 #   false alarms were idioms ('she'll kill me if i'm late'), overdose in
 #   fiction or at work, a kitchen burn and a frightened dog. Tuned on in the
 #   fourth pass.
-# - heldout6 (fresh now): recall 0.733 (110/150), false alarms 0.007 (2/300),
-#   measured once after the fourth pass. Held to FRESH_MIN_RECALL as a floor
-#   (no change may lose ground on unseen wording) and the false-alarm target.
+# - heldout6: recall 0.733 (110/150), false alarms 0.007 (2/300), measured
+#   once after the fourth pass. Tuned on in the fifth pass.
+# - heldout7: recall 0.607 (91/150), false alarms 0.020 (6/300) with the
+#   fourth pass's rules. Tuned on in the sixth pass; it also chose the
+#   learned layer's design.
+# - heldout8 (fresh now): measured once after the sixth pass, with the
+#   learned layer: recall 0.847 (127/150), false alarms 0.013 (4/300); rules
+#   alone 0.767 / 0.003. Held to FRESH_MIN_RECALL as a floor (no change may
+#   lose ground on unseen wording) and the false-alarm target.
 
 
 @pytest.mark.parametrize("name", FRESH_SETS)
