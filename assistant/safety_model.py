@@ -89,4 +89,4 @@ def load_safety_model(model_dir: Path | None = None, weights: Path = WEIGHTS) ->
     try:
         return SafetyModel(SentenceEncoder(model_dir), Classifier.load(weights))
     except EncoderError as e:
-        raise SafetyModelError(str(e)) from e
+        raise SafetyModelError(f"{e} (reinstall: python scripts/fetch_safety_model.py --force)") from e

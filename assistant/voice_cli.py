@@ -469,6 +469,19 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return f"{rec.name} ready in {time.perf_counter() - t0:.1f} s"
 
     check("recogniser", recogniser)
+
+    def safety_model() -> str:
+        from assistant.safety_model import SafetyModelError, load_safety_model
+
+        try:
+            m = load_safety_model()
+        except SafetyModelError as exc:
+            raise RuntimeError(f"{exc}; until then the safety net listens with its rules alone") from None
+        t0 = time.perf_counter()
+        m.prob("i have been thinking about what happened between us")
+        return f"{m.encoder.dim}-d sentence model ready, a check in {(time.perf_counter() - t0) * 1000:.0f} ms"
+
+    check("safety model", safety_model)
     print("All good." if rc == EXIT_OK else
           "Some checks failed; `reflect --text` works without audio.")
     return rc

@@ -83,3 +83,21 @@ def test_a_session_without_the_model_says_so_once_and_runs(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("rules alone") == 1
     assert "crisis" in r.stdout.lower() or "emergency" in r.stdout.lower()
+
+
+def test_doctor_reports_the_safety_model(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    base = dict(os.environ, REFLECT_HOME=str(tmp_path / "home"), PYTHONPATH=str(root))
+    cmd = [sys.executable, "-m", "assistant", "doctor", "--engine", "sphinx"]
+    ok = subprocess.run(cmd, capture_output=True, text=True, env=base, timeout=120)
+    assert "ok    safety model: 384-d sentence model ready" in ok.stdout, ok.stdout + ok.stderr
+    gone = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                          env=dict(base, REFLECT_SAFETY_MODEL=str(tmp_path / "nowhere")))
+    assert gone.returncode == 1
+    line = next(x for x in gone.stdout.splitlines() if "safety model" in x)
+    assert line.startswith("  FAIL") and "fetch_safety_model.py" in line and "rules alone" in line
