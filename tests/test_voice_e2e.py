@@ -20,6 +20,10 @@ from voiceutil import QUIT_ASKED, VoiceRun, levels
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ("--engine", "sphinx", "--silence", "0.6")
 BYE = r"^Reflect: .*goodbye\.$"
+ENDING = "end for today"
+"""What a confirmation question names when it means goodbye: to any other
+("did you want to continue?", after "goodbye" heard as "go on") the
+simulated user says no, as a person would, and says goodbye again."""
 ANSWER = "it would mean letting it go"
 
 
@@ -155,7 +159,7 @@ def session(run: VoiceRun, voices: tuple[str, ...]) -> dict:
     run.wait_listening()
     f["paused_state"] = reflect_json(run.data_dir, "status")
     command(run, "resume", next(v), r"^Reflect: (?!.*(didn't|sorry))", facts=f, key="resume")
-    command(run, "goodbye", next(v), BYE, facts=f, key="bye")
+    command(run, "goodbye", next(v), BYE, facts=f, key="bye", means=ENDING)
     f["rc"] = run.finish()
     return f
 
@@ -222,8 +226,10 @@ def test_spoken_session_and_relaunch(card, tmp_path, voices):
     again = VoiceRun(data, tmp_path, *ARGS, card=card)
     try:
         again.wait_for(r"^Reflect: .*(welcome back|again).*Forgiveness and Recovery.*continue", 30)
-        heard = [h for h in command(again, "goodbye", voices[0], BYE) if h != "(not understood)"]
-        assert intents(heard)[:1] == ["quit"], again.text()
+        heard = [h for h in command(again, "goodbye", voices[0], BYE, means=ENDING) if h != "(not understood)"]
+        # A mishearing may come first, but only as a question answered "no"
+        # (nothing acted on): the place is checked unchanged below.
+        assert "quit" in intents(heard) and len(heard) <= 6, again.text()
         assert again.finish() == 0
     finally:
         if again.proc.poll() is None:
@@ -256,7 +262,7 @@ def test_silence_reprompts_then_pauses(card, tmp_path):
         run.wait_listening()
         assert reflect_json(data, "status")["paused"] is True
         command(run, "resume", "en-us", r"^Reflect: (?!.*(didn't|sorry))")
-        command(run, "goodbye", "en-us", BYE)
+        command(run, "goodbye", "en-us", BYE, means=ENDING)
         assert run.finish() == 0
     finally:
         if run.proc.poll() is None:
