@@ -373,8 +373,9 @@ class SafetyNet:
         self._literals = _Literals({lit for r in every for g in r.gates for lit in g})
         self.reply = reply
         self.model: Any = None
-        """The learned backstop (assistant/safety_model.py), asked only when
-        no rule fires; None when it is not installed (see model_error)."""
+        """The learned backstop (assistant/safety_model.py): decides when no
+        rule fires, and may set aside a rule's hit (see check); None when it is
+        not installed (see model_error)."""
         self.model_error: str | None = None
 
     def normalise(self, text: str) -> str:
@@ -398,14 +399,22 @@ class SafetyNet:
         return " ".join(text.split())
 
     def check(self, text: str) -> SafetyHit | None:
-        """Rules first (each names what fired), then the learned backstop."""
+        """Rules first (each names what fired), then the learned backstop.
+
+        The backstop also reads what a rule caught: a rule's hit on a sentence
+        it scores as all but surely harmless (below its veto, chosen on sets the
+        rules were never tuned on) is set aside. Rules match words; "i'd never
+        hurt myself" and "she'll strangle me if i leave the seat up" fire them."""
         hit = self.check_rules(text)
-        if hit is not None or self.model is None or not self.normalise(text):
+        if self.model is None or (hit is None and not self.normalise(text)):
             return hit
-        fires, p = self.model.fires(text)
-        if not fires:
+        p = self.model.prob(text)
+        clf = self.model.classifier
+        if hit is not None:
+            return hit if p >= clf.veto else None
+        if p < clf.threshold:
             return None
-        return SafetyHit("unclear", f"model {p:.3f} >= {self.model.classifier.threshold:.3f}", "model")
+        return SafetyHit("unclear", f"model {p:.3f} >= {clf.threshold:.3f}", "model")
 
     def check_rules(self, text: str) -> SafetyHit | None:
         t = self.normalise(text)

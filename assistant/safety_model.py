@@ -34,6 +34,9 @@ class Classifier:
     w2: np.ndarray
     b2: float
     threshold: float
+    veto: float = 0.0
+    """A rule's hit on a sentence scored below this is set aside (see
+    SafetyNet.check); 0 keeps every rule's hit."""
 
     def prob(self, x: np.ndarray) -> np.ndarray:
         h = np.maximum(x @ self.w1 + self.b1, 0.0)
@@ -42,13 +45,14 @@ class Classifier:
     def save(self, path: Path, **meta: str) -> None:
         np.savez(path, w1=self.w1.astype(np.float32), b1=self.b1.astype(np.float32),
                  w2=self.w2.astype(np.float32), b2=np.float32(self.b2),
-                 threshold=np.float32(self.threshold), **{k: np.str_(v) for k, v in meta.items()})
+                 threshold=np.float32(self.threshold), veto=np.float32(self.veto), **{k: np.str_(v) for k, v in meta.items()})
 
     @classmethod
     def load(cls, path: Path) -> "Classifier":
         try:
             with np.load(path) as z:
-                c = cls(z["w1"], z["b1"], z["w2"], float(z["b2"]), float(z["threshold"]))
+                c = cls(z["w1"], z["b1"], z["w2"], float(z["b2"]), float(z["threshold"]),
+                        float(z["veto"]) if "veto" in z.files else 0.0)
         except (OSError, KeyError, ValueError) as e:
             raise SafetyModelError(f"the safety model's weights in {path} could not be read ({e})") from e
         if c.w1.shape[1] != c.b1.shape[0] or c.w2.shape[0] != c.b1.shape[0]:

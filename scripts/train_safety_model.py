@@ -3,18 +3,22 @@
 
     python scripts/train_safety_model.py                 # train, report, write content/safety_model.npz
     python scripts/train_safety_model.py --dry-run       # report only
-    python scripts/train_safety_model.py --false-alarms 0.005
+    python scripts/train_safety_model.py --false-alarms 0.0075
 
-Data: the tuned safety sets (eval_safety.SETS: positives and negatives), the
+Data: the tuned safety sets (eval_safety.SETS) and the written sets
+(eval_safety.WRITTEN_SETS), positives and negatives, the
 extra harmless sentences, the hand-written cases of tests/test_safety.py, and
 as more negatives the NLU files' ordinary answers and the content's command
 and answer examples. Fresh sets are never read.
 
-The threshold is chosen out of sample: each tuned set in turn is left out, a
-network is trained on the rest, and the left-out set is scored. The threshold
-is the score above which the requested share of those unseen harmless
-sentences lies (default 0.75 %); the unseen positives' recall at it is
-printed. The final network is then trained on everything.
+Everything is chosen out of sample: each written set in turn is left out, a
+network is trained on the rest, and the left-out set is scored. On these sets
+(eval_safety.WRITTEN_SETS), which the rules were never tuned on, the rules and
+these unseen scores are combined as the net combines them (SafetyNet.check):
+a rule's hit stands unless the score is below the veto; otherwise the score
+decides against the threshold. The pair with the best recall whose false
+alarms stay within the requested share (default 1.5 %) is kept. The final
+network is then trained on everything.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from assistant.safety_model import WEIGHTS, Classifier  # noqa: E402
 from assistant.sentence_encoder import EncoderError, SentenceEncoder, find_model_dir  # noqa: E402
-from eval_safety import EXTRA_NEGATIVE, SETS, read_lines  # noqa: E402
+from eval_safety import EXTRA_NEGATIVE, SETS, WRITTEN_SETS, read_lines  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 # Chosen by the out-of-sample figure printed below: 64 hidden units and 2500
@@ -134,8 +138,9 @@ def train(x: np.ndarray, y: np.ndarray, seed: int = 0) -> Classifier:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--false-alarms", type=float, default=0.0075,
-                    help="share of unseen harmless sentences allowed above the threshold (default 0.0075)")
+    ap.add_argument("--false-alarms", type=float, default=0.015,
+                    help="share of unseen harmless sentences the rules and the layer together may flag, "
+                         "on the sets the rules were never tuned on (default 0.015)")
     ap.add_argument("--dry-run", action="store_true", help="report, do not write the weights")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
     args = ap.parse_args(argv)
@@ -149,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"reflect: {e}")
 
     sets = {s: (read_lines(DATA / s / "safety_positive.txt"), read_lines(DATA / s / "safety_negative.txt"))
-            for s in SETS}
+            for s in SETS + WRITTEN_SETS if (DATA / s / "safety_positive.txt").is_file()}
     case_pos, case_neg = test_cases()
     always_pos = case_pos
     always_neg = read_lines(EXTRA_NEGATIVE) + nlu_negatives() + content_negatives() + case_neg
@@ -162,32 +167,60 @@ def main(argv: list[str] | None = None) -> int:
         x = np.stack([vec[t] for t in pos + neg])
         return x, np.array([1] * len(pos) + [0] * len(neg), np.float32)
 
-    # Out of sample: leave each tuned set out in turn.
-    oof_pos: list[float] = []
-    oof_neg: list[float] = []
-    for i, held in enumerate(sets):
+    # Out of sample: leave each written set out in turn (the older sets were
+    # written for the rules, which are tuned on them: they always train).
+    oof: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for i, held in enumerate(s for s in sets if s in WRITTEN_SETS):
         pos = [t for s, (p, _) in sets.items() if s != held for t in p] + always_pos
         neg = [t for s, (_, n) in sets.items() if s != held for t in n] + always_neg
         clf = train(*xy(pos, neg), seed=i)
         hp, hn = sets[held]
-        sp, sn = clf.prob(xy(hp, [])[0]), clf.prob(xy([], hn)[0]) if hn else np.array([])
-        oof_pos += sp.tolist()
-        oof_neg += sn.tolist()
-        print(f"  left out {held:9s} recall@0.5 {np.mean(sp >= 0.5):.3f}  false alarms@0.5 {np.mean(sn >= 0.5):.3f}")
-    neg_sorted = np.sort(np.array(oof_neg))[::-1]
-    k = int(args.false_alarms * len(neg_sorted))
-    threshold = float(min(0.995, max(0.5, neg_sorted[k] + 1e-6)))
-    rec = float(np.mean(np.array(oof_pos) >= threshold))
-    fa = float(np.mean(np.array(oof_neg) >= threshold))
-    print(f"threshold {threshold:.4f}: unseen-set recall {rec:.3f} ({len(oof_pos)} positives), "
-          f"false alarms {fa:.4f} ({len(oof_neg)} negatives) -- the backstop alone, before the rules")
+        oof[held] = (clf.prob(xy(hp, [])[0]), clf.prob(xy([], hn)[0]) if hn else np.array([]))
+        print(f"  left out {held:9s} recall@0.5 {np.mean(oof[held][0] >= 0.5):.3f}  "
+              f"false alarms@0.5 {np.mean(oof[held][1] >= 0.5):.3f}", flush=True)
+
+    np.savez(model_dir / "unseen-scores.npz", **{f"{k}_{i}": v[i] for k, v in oof.items() for i in (0, 1)})
+    # Threshold and veto, chosen together where both layers are out of sample:
+    # the written sets, which the rules were never tuned on.
+    from assistant.safety import load_safety
+
+    rules = load_safety(model=False)
+    choice = [s for s in WRITTEN_SETS if s in sets]
+    if not choice:
+        sys.exit("reflect: no written sets to choose the threshold on (tests/data/written_*)")
+    cp = np.concatenate([oof[s][0] for s in choice])
+    cn = np.concatenate([oof[s][1] for s in choice])
+    rp = np.array([rules.check_rules(t) is not None for s in choice for t in sets[s][0]])
+    rn = np.array([rules.check_rules(t) is not None for s in choice for t in sets[s][1]])
+    print(f"rules alone on the written sets: recall {rp.mean():.3f}, false alarms {rn.mean():.4f}")
+    best: tuple[float, float, float, float] | None = None  # recall, -veto, threshold, false alarms
+    for veto in (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5):
+        for threshold in sorted(set(np.round(cn, 4).tolist()) | {0.995}):
+            if threshold < 0.5:
+                continue
+            fa = float(np.mean((rn & (cn >= veto)) | (cn >= threshold)))
+            if fa <= args.false_alarms:
+                rec = float(np.mean((rp & (cp >= veto)) | (cp >= threshold)))
+                if best is None or (rec, -veto) > best[:2]:
+                    best = (rec, -veto, threshold, fa)
+                break
+    if best is None:
+        sys.exit(f"reflect: no threshold and veto keep false alarms within {args.false_alarms:.2%}")
+    rec, veto, threshold, fa = best[0], -best[1], best[2], best[3]
+    lost = int(np.sum(rp & (cp < veto)))
+    print(f"threshold {threshold:.4f}, veto {veto:.3f}: rules + layer on the written sets, unseen: "
+          f"recall {rec:.3f} ({len(cp)} positives), false alarms {fa:.4f} ({len(cn)} negatives); "
+          f"the veto sets aside {int(np.sum(rn & (cn < veto)))} false alarms and {lost} danger statements")
+    print(f"the layer alone at {threshold:.4f} on the written sets, unseen: recall {np.mean(cp >= threshold):.3f}, "
+          f"false alarms {np.mean(cn >= threshold):.4f}")
 
     clf = train(*xy([t for p, _ in sets.values() for t in p] + always_pos,
                     [t for _, n in sets.values() for t in n] + always_neg), seed=len(sets))
-    clf.threshold = threshold
+    clf.threshold, clf.veto = threshold, veto
     if args.dry_run:
         return 0
-    clf.save(args.out, trained_on=",".join(SETS), oof=f"recall {rec:.3f} false alarms {fa:.4f} at {threshold:.4f}")
+    clf.save(args.out, trained_on=",".join(sets),
+             oof=f"written sets, rules + layer: recall {rec:.3f} false alarms {fa:.4f} at {threshold:.4f} veto {veto:.3f}")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 

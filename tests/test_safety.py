@@ -15,7 +15,8 @@ from assistant.safety import load_safety
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from eval_safety import (  # noqa: E402
-    EXTRA_NEGATIVE, FRESH_MIN_RECALL, FRESH_SETS, MAX_FALSE_ALARMS, MIN_RECALL, SETS, evaluate, read_lines,
+    EXTRA_NEGATIVE, FRESH_MIN_RECALL, FRESH_SETS, MAX_FALSE_ALARMS, MIN_RECALL, SETS, WRITTEN_MIN_RECALL,
+    WRITTEN_SETS, evaluate, read_lines,
 )
 
 
@@ -59,9 +60,8 @@ def test_recall_and_false_alarms(net, pos, neg):
 # - heldout7: recall 0.607 (91/150), false alarms 0.020 (6/300) with the
 #   fourth pass's rules. Tuned on in the sixth pass; it also chose the
 #   learned layer's design.
-# - heldout8 (fresh now): measured once after the sixth pass, with the
-#   learned layer: recall 0.847 (127/150), false alarms 0.013 (4/300); rules
-#   alone 0.767 / 0.003. Held to FRESH_MIN_RECALL as a floor (no change may
+# - heldout8, heldout9, heldout10 (fresh now): see eval_safety.FRESH_SETS for
+#   their figures. Each is held to its FRESH_MIN_RECALL floor (no change may
 #   lose ground on unseen wording) and the false-alarm target.
 
 
@@ -69,14 +69,23 @@ def test_recall_and_false_alarms(net, pos, neg):
 def test_fresh_set_floor(net, name):
     d = ROOT / "tests" / "data" / name
     r = evaluate(d / "safety_positive.txt", d / "safety_negative.txt", net)
-    assert r["recall"] >= FRESH_MIN_RECALL, f"recall {r['recall']:.3f}"
+    assert r["recall"] >= FRESH_MIN_RECALL[name], f"recall {r['recall']:.3f}"
+    assert r["false_alarm_rate"] <= MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
+
+
+@pytest.mark.parametrize("name", WRITTEN_SETS)
+def test_written_set_floor(net, name):
+    """The learned layer's training sets (see eval_safety.WRITTEN_SETS)."""
+    d = ROOT / "tests" / "data" / name
+    r = evaluate(d / "safety_positive.txt", d / "safety_negative.txt", net)
+    assert r["recall"] >= WRITTEN_MIN_RECALL, f"recall {r['recall']:.3f}"
     assert r["false_alarm_rate"] <= MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
 
 
 def test_tuned_sets_include_every_heldout_and_dev2():
     for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "dev2"):
         assert name in SETS, name
-    assert not set(SETS) & set(FRESH_SETS)
+    assert not set(SETS) & set(FRESH_SETS) and not set(WRITTEN_SETS) & (set(SETS) | set(FRESH_SETS))
 
 
 def test_prefilter_never_changes_a_result(net):

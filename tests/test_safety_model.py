@@ -119,3 +119,41 @@ def test_the_installed_copy_finds_the_model_too(tmp_path):
     where, found = r.stdout.split("\n")[:2]
     assert "site-packages" in where, where
     assert found != "None", "the installed copy does not find the safety model"
+
+
+class _FixedScore:
+    """Stands in for the learned layer in a unit test of how the net combines
+    the two layers' decisions (pure logic): every sentence gets one score."""
+
+    def __init__(self, p: float, threshold: float = 0.9, veto: float = 0.01) -> None:
+        self.p = p
+        self.classifier = Classifier(np.zeros((384, 1), np.float32), np.zeros(1, np.float32),
+                                     np.zeros(1, np.float32), 0.0, threshold, veto)
+
+    def prob(self, text: str) -> float:
+        return self.p
+
+
+@pytest.mark.parametrize("p, rule_text, flagged, layer", [
+    (0.001, "i want to kill myself", False, None),     # a rule's hit the layer is all but sure is harmless
+    (0.02, "i want to kill myself", True, "pattern"),  # above the veto the rule's hit stands
+    (0.95, "i keep thinking about it", True, "model"),  # no rule: the layer decides at its threshold
+    (0.85, "i keep thinking about it", False, None),
+    (0.001, "", False, None),
+])
+def test_the_layer_decides_where_no_rule_fires_and_may_set_aside_a_rule(p, rule_text, flagged, layer,
+                                                                        monkeypatch):
+    net = load_safety(prefilter=False, model=False)
+    monkeypatch.setattr(net, "model", _FixedScore(p))  # the net is cached: put it back after
+    hit = net.check(rule_text)
+    assert (hit is not None) is flagged
+    assert (hit.layer if hit else None) == layer
+
+
+def test_weights_without_a_veto_keep_every_rule(tmp_path):
+    c = Classifier(np.ones((4, 2), np.float32), np.zeros(2, np.float32), np.ones(2, np.float32), -1.0, 0.7)
+    np.savez(tmp_path / "old.npz", w1=c.w1, b1=c.b1, w2=c.w2, b2=np.float32(c.b2), threshold=np.float32(0.7))
+    assert Classifier.load(tmp_path / "old.npz").veto == 0.0
+    c.veto = 0.02
+    c.save(tmp_path / "new.npz")
+    assert Classifier.load(tmp_path / "new.npz").veto == pytest.approx(0.02)
