@@ -402,8 +402,8 @@ class SafetyNet:
         """Rules first (each names what fired), then the learned backstop.
 
         The backstop also reads what a rule caught: a rule's hit on a sentence
-        it scores as all but surely harmless (below its veto, chosen on sets the
-        rules were never tuned on) is set aside. Rules match words; "i'd never
+        it scores below its veto (0.5: more likely harmless than not; chosen
+        on sets the rules were never tuned on) is set aside. Rules match words; "i'd never
         hurt myself" and "she'll strangle me if i leave the seat up" fire them."""
         hit = self.check_rules(text)
         if self.model is None or (hit is None and not self.normalise(text)):
