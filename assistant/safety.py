@@ -403,10 +403,13 @@ class SafetyNet:
 
         The backstop also reads what a rule caught: a rule's hit on a sentence
         it scores below its veto (0.5: more likely harmless than not; chosen
-        on sets the rules were never tuned on) is set aside. Rules match words; "i'd never
-        hurt myself" and "she'll strangle me if i leave the seat up" fire them."""
-        hit = self.check_rules(text)
-        if self.model is None or (hit is None and not self.normalise(text)):
+        on sets the rules were never tuned on) is set aside. Rules match
+        words; "i'd never hurt myself" and "she'll strangle me if i leave the seat up" fire them."""
+        t = self.normalise(text)
+        if not t:
+            return None
+        hit = self._match(t)
+        if self.model is None:
             return hit
         p = self.model.prob(text)
         clf = self.model.classifier
@@ -418,8 +421,10 @@ class SafetyNet:
 
     def check_rules(self, text: str) -> SafetyHit | None:
         t = self.normalise(text)
-        if not t:
-            return None
+        return self._match(t) if t else None
+
+    def _match(self, t: str) -> SafetyHit | None:
+        """The rules over normalised, non-empty text."""
         found = self._literals.find
         lit = found(t)
         # Remove idioms first, then look for danger in what remains.

@@ -45,7 +45,8 @@ class Classifier:
     def save(self, path: Path, **meta: str) -> None:
         np.savez(path, w1=self.w1.astype(np.float32), b1=self.b1.astype(np.float32),
                  w2=self.w2.astype(np.float32), b2=np.float32(self.b2),
-                 threshold=np.float32(self.threshold), veto=np.float32(self.veto), **{k: np.str_(v) for k, v in meta.items()})
+                 threshold=np.float32(self.threshold), veto=np.float32(self.veto),
+                 **{k: np.str_(v) for k, v in meta.items()})
 
     @classmethod
     def load(cls, path: Path) -> "Classifier":
@@ -78,10 +79,6 @@ class SafetyModel:
                 self._seen.clear()
             p = self._seen[key] = float(self.classifier.prob(self.encoder.encode(key)))
         return p
-
-    def fires(self, text: str) -> tuple[bool, float]:
-        p = self.prob(text)
-        return p >= self.classifier.threshold, p
 
 
 def load_safety_model(model_dir: Path | None = None, weights: Path = WEIGHTS) -> SafetyModel:

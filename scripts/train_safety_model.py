@@ -155,8 +155,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sets = {s: (read_lines(DATA / s / "safety_positive.txt"), read_lines(DATA / s / "safety_negative.txt"))
             for s in SETS + WRITTEN_SETS if (DATA / s / "safety_positive.txt").is_file()}
-    case_pos, case_neg = test_cases()
-    always_pos = case_pos
+    choice = [s for s in WRITTEN_SETS if s in sets]
+    if not choice:
+        sys.exit("reflect: no written sets to choose the threshold on (tests/data/written_*)")
+    always_pos, case_neg = test_cases()
     always_neg = read_lines(EXTRA_NEGATIVE) + nlu_negatives() + content_negatives() + case_neg
     every = [t for p, n in sets.values() for t in p + n] + always_pos + always_neg
     print(f"training data: {sum(len(p) for p, _ in sets.values()) + len(always_pos)} positives, "
@@ -170,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     # Out of sample: leave each written set out in turn (the older sets were
     # written for the rules, which are tuned on them: they always train).
     oof: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for i, held in enumerate(s for s in sets if s in WRITTEN_SETS):
+    for i, held in enumerate(choice):
         pos = [t for s, (p, _) in sets.items() if s != held for t in p] + always_pos
         neg = [t for s, (_, n) in sets.items() if s != held for t in n] + always_neg
         clf = train(*xy(pos, neg), seed=i)
@@ -185,9 +187,6 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.safety import load_safety
 
     rules = load_safety(model=False)
-    choice = [s for s in WRITTEN_SETS if s in sets]
-    if not choice:
-        sys.exit("reflect: no written sets to choose the threshold on (tests/data/written_*)")
     cp = np.concatenate([oof[s][0] for s in choice])
     cn = np.concatenate([oof[s][1] for s in choice])
     rp = np.array([rules.check_rules(t) is not None for s in choice for t in sets[s][0]])

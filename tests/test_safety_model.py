@@ -54,8 +54,8 @@ def test_without_the_model_the_rules_still_work_and_say_why(tmp_path, monkeypatc
     "he broke my trust and i'm still angry", "yes", "next", "",
 ])
 def test_ordinary_things_are_not_flagged_by_the_learned_layer(model, text):
-    fires, p = model.fires(text)
-    assert not fires, p
+    p = model.prob(text)
+    assert p < model.classifier.threshold, p
 
 
 def test_scores_are_cached_but_bounded(model, monkeypatch):
