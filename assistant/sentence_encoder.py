@@ -143,6 +143,25 @@ class SentenceEncoder:
             raise EncoderError(f"the safety model in {model_dir} could not be read ({e})") from e
         self.dim = int(config["hidden_size"])
 
+    def adapt(self, low_rank: dict[str, tuple[np.ndarray, np.ndarray]],
+              replace: dict[str, np.ndarray]) -> None:
+        """Fine-tune the encoder in place: add ``a @ b`` to each named dense
+        layer's (in, out) weight (a low-rank update, as trained by
+        scripts/train_safety_model.py), and swap in the named tensors (layer
+        norms). Names are the model's own ("encoder.layer.0.attention.self.query");
+        EncoderError if one is unknown or does not fit."""
+        for name, (a, b) in low_rank.items():
+            if name not in self.dense:
+                raise EncoderError(f"the adapter names a layer the model does not have ({name})")
+            w, bias = self.dense[name]
+            if a.ndim != 2 or b.ndim != 2 or (a.shape[0], b.shape[1]) != w.shape or a.shape[1] != b.shape[0]:
+                raise EncoderError(f"the adapter for {name} does not fit the model")
+            self.dense[name] = (w + a.astype(np.float32) @ b.astype(np.float32), bias)
+        for name, t in replace.items():
+            if name not in self.w or self.w[name].shape != t.shape:
+                raise EncoderError(f"the adapter's {name} does not fit the model")
+            self.w[name] = t.astype(np.float32)
+
     @staticmethod
     def _norm(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
         m = x.mean(-1, keepdims=True)

@@ -72,3 +72,30 @@ def test_a_cut_short_model_file_is_reported(tmp_path):
     t = read_safetensors(f)["t"]
     assert t.shape == (4, 4) and not t.any()
     assert read_safetensors(f, mapped=("t",))["t"].shape == (4, 4)
+
+
+def test_a_low_rank_update_changes_the_named_layer_and_a_zero_one_nothing(tmp_path):
+    where = find_model_dir()
+    base, tuned = SentenceEncoder(where), SentenceEncoder(where)
+    name = "encoder.layer.5.intermediate.dense"
+    w, _ = base.dense[name]
+    tuned.adapt({name: (np.zeros((w.shape[0], 4), np.float32), np.ones((4, w.shape[1]), np.float32))}, {})
+    text = "he keeps my passport in his drawer"
+    assert np.array_equal(tuned.encode(text), base.encode(text))
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 0.05, (w.shape[0], 4)).astype(np.float16)
+    b = rng.normal(0, 0.05, (4, w.shape[1])).astype(np.float16)
+    gain = "encoder.layer.5.output.LayerNorm.weight"
+    tuned.adapt({name: (a, b)}, {gain: base.w[gain] * 1.5})
+    assert np.allclose(tuned.dense[name][0], w + a.astype(np.float32) @ b.astype(np.float32))
+    assert tuned.encode(text) @ base.encode(text) < 0.9999
+
+
+@pytest.mark.parametrize("low_rank, replace, why", [
+    ({"encoder.layer.9.intermediate.dense": (np.zeros((384, 2)), np.zeros((2, 1536)))}, {}, "does not have"),
+    ({"encoder.layer.0.intermediate.dense": (np.zeros((384, 2)), np.zeros((3, 1536)))}, {}, "does not fit"),
+    ({}, {"encoder.layer.0.output.LayerNorm.weight": np.ones(5)}, "does not fit"),
+])
+def test_an_update_that_does_not_fit_the_model_is_refused(low_rank, replace, why):
+    with pytest.raises(EncoderError, match=why):
+        SentenceEncoder(find_model_dir()).adapt(low_rank, replace)
