@@ -10,7 +10,7 @@ danger. Its weights and threshold are content (content/safety_model.npz).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,8 @@ from assistant.sentence_encoder import EncoderError, SentenceEncoder, find_model
 
 CACHE_SIZE = 4096
 WEIGHTS = Path(__file__).resolve().parent / "content" / "safety_model.npz"
+_A, _B, _R = "lora_a|", "lora_b|", "replace|"
+"""Prefixes of the encoder's fine-tuning in the weights file, before the model's tensor names."""
 
 
 class SafetyModelError(RuntimeError):
@@ -37,23 +39,35 @@ class Classifier:
     veto: float = 0.0
     """A rule's hit on a sentence scored below this is set aside (see
     SafetyNet.check); 0 keeps every rule's hit."""
+    low_rank: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    """The encoder's fine-tuning, trained with this head: a low-rank update
+    (a, b) per dense layer (SentenceEncoder.adapt). Empty: the encoder as published."""
+    replace: dict[str, np.ndarray] = field(default_factory=dict)
+    """Encoder tensors trained with this head (its layer norms)."""
 
     def prob(self, x: np.ndarray) -> np.ndarray:
         h = np.maximum(x @ self.w1 + self.b1, 0.0)
         return 1.0 / (1.0 + np.exp(-(h @ self.w2 + self.b2)))
 
     def save(self, path: Path, **meta: str) -> None:
+        # Low-rank factors in half precision: a tenth of the size, and the
+        # scores move by under 1e-3 (scripts/train_safety_model.py checks).
+        extra = {f"{_A}{k}": a.astype(np.float16) for k, (a, _) in self.low_rank.items()}
+        extra |= {f"{_B}{k}": b.astype(np.float16) for k, (_, b) in self.low_rank.items()}
+        extra |= {f"{_R}{k}": t.astype(np.float32) for k, t in self.replace.items()}
         np.savez(path, w1=self.w1.astype(np.float32), b1=self.b1.astype(np.float32),
                  w2=self.w2.astype(np.float32), b2=np.float32(self.b2),
                  threshold=np.float32(self.threshold), veto=np.float32(self.veto),
-                 **{k: np.str_(v) for k, v in meta.items()})
+                 **extra, **{k: np.str_(v) for k, v in meta.items()})
 
     @classmethod
     def load(cls, path: Path) -> "Classifier":
         try:
             with np.load(path) as z:
                 c = cls(z["w1"], z["b1"], z["w2"], float(z["b2"]), float(z["threshold"]),
-                        float(z["veto"]) if "veto" in z.files else 0.0)
+                        float(z["veto"]) if "veto" in z.files else 0.0,
+                        {k[len(_A):]: (z[k], z[_B + k[len(_A):]]) for k in z.files if k.startswith(_A)},
+                        {k[len(_R):]: z[k] for k in z.files if k.startswith(_R)})
         except (OSError, KeyError, ValueError) as e:
             raise SafetyModelError(f"the safety model's weights in {path} could not be read ({e})") from e
         if c.w1.shape[1] != c.b1.shape[0] or c.w2.shape[0] != c.b1.shape[0]:
@@ -88,6 +102,9 @@ def load_safety_model(model_dir: Path | None = None, weights: Path = WEIGHTS) ->
         raise SafetyModelError("the safety net's sentence model is not installed "
                                "(run: python scripts/fetch_safety_model.py)")
     try:
-        return SafetyModel(SentenceEncoder(model_dir), Classifier.load(weights))
+        classifier = Classifier.load(weights)
+        encoder = SentenceEncoder(model_dir)
+        encoder.adapt(classifier.low_rank, classifier.replace)
+        return SafetyModel(encoder, classifier)
     except EncoderError as e:
         raise SafetyModelError(f"{e} (reinstall: python scripts/fetch_safety_model.py --force)") from e

@@ -3,22 +3,28 @@
 
     python scripts/train_safety_model.py                 # train, report, write content/safety_model.npz
     python scripts/train_safety_model.py --dry-run       # report only
-    python scripts/train_safety_model.py --false-alarms 0.0075
+    python scripts/train_safety_model.py --false-alarms 0.015
+    python scripts/train_safety_model.py --reuse-unseen  # re-choose the threshold from the last run's scores
+
+Needs JAX (``pip install -e '.[train]'``); about 15 minutes on two cores.
+The encoder is fine-tuned with the head (scripts/safety_finetune.py).
 
 Data: the tuned safety sets (eval_safety.SETS) and the written sets
-(eval_safety.WRITTEN_SETS), positives and negatives, the
-extra harmless sentences, the hand-written cases of tests/test_safety.py, and
-as more negatives the NLU files' ordinary answers and the content's command
-and answer examples. Fresh sets are never read.
+(eval_safety.WRITTEN_SETS), positives and negatives, the extra harmless
+sentences, the hand-written cases of tests/test_safety.py, and as more
+negatives the NLU files' ordinary answers and the content's command and
+answer examples. Fresh sets are never read.
 
-Everything is chosen out of sample: each written set in turn is left out, a
-network is trained on the rest, and the left-out set is scored. On these sets
-(eval_safety.WRITTEN_SETS), which the rules were never tuned on, the rules and
-these unseen scores are combined as the net combines them (SafetyNet.check):
-a rule's hit stands unless the score is below the veto; otherwise the score
-decides against the threshold. The pair with the best recall whose false
-alarms stay within the requested share (default 1.5 %) is kept. The final
-network is then trained on everything.
+The threshold is chosen on sentences the shipped network never saw: the
+written sets of CALIBRATION are left out of its training and scored after it.
+On them, which the rules were never tuned on either, the rules and the scores
+are combined as the net combines them (SafetyNet.check): a rule's hit stands
+unless the score is below the veto; otherwise the score decides against the
+threshold. The pair with the best recall whose false alarms stay within the
+requested share (default 2 %) is kept. (Choosing on other networks' unseen
+scores and shipping one trained on everything, as before, proved
+conservative: such a network, more sure of itself, flagged 0-0.7 % of fresh
+harmless sentences where 1.5 % was chosen, and missed more.)
 """
 
 from __future__ import annotations
@@ -36,14 +42,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from assistant.safety_model import WEIGHTS, Classifier  # noqa: E402
-from assistant.sentence_encoder import EncoderError, SentenceEncoder, find_model_dir  # noqa: E402
+from assistant.sentence_encoder import find_model_dir  # noqa: E402
 from eval_safety import EXTRA_NEGATIVE, SETS, WRITTEN_SETS, read_lines  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-# Chosen by the out-of-sample figure printed below: 64 hidden units and 2500
-# steps beat 400 steps (0.52 -> 0.63 recall) and 128 units (0.61).
-HIDDEN, EPOCHS, L2, RATE = 64, 2500, 1e-4, 0.003
-
+CALIBRATION = ("written_d", "written_h", "written_l")
+"""Left out of training to choose the threshold on: varied speakers, danger
+without danger words, and answers to the reflection questions."""
+SEED = 0
 
 def nlu_negatives() -> list[str]:
     """Ordinary answers and commands from the NLU files: never danger."""
@@ -93,135 +99,125 @@ def test_cases() -> tuple[list[str], list[str]]:
     return danger, ordinary
 
 
-def embed(encoder: SentenceEncoder, texts: list[str], cache: Path) -> dict[str, np.ndarray]:
-    known: dict[str, np.ndarray] = {}
-    if cache.is_file():
-        with np.load(cache) as z:
-            known = dict(zip(z["texts"].tolist(), z["x"]))
-    todo = sorted(set(texts) - known.keys())
-    t0 = time.time()
-    for i, t in enumerate(todo, 1):
-        known[t] = encoder.encode(t.lower())
-        if i % 250 == 0 or i == len(todo):
-            print(f"  encoded {i}/{len(todo)} new sentences ({time.time() - t0:.0f} s)", flush=True)
-    if todo:
-        keys = sorted(known)
-        np.savez(cache, texts=np.array(keys), x=np.stack([known[k] for k in keys]))
-    return known
-
-
-def train(x: np.ndarray, y: np.ndarray, seed: int = 0) -> Classifier:
-    """Full-batch Adam on class-weighted log loss with L2; deterministic for a seed."""
-    rng = np.random.default_rng(seed)
-    n, d = x.shape
-    p = {"w1": rng.normal(0, 1 / np.sqrt(d), (d, HIDDEN)).astype(np.float32),
-         "b1": np.zeros(HIDDEN, np.float32),
-         "w2": rng.normal(0, 1 / np.sqrt(HIDDEN), HIDDEN).astype(np.float32),
-         "b2": np.zeros(1, np.float32)}
-    weight = np.where(y == 1, (len(y) - y.sum()) / max(y.sum(), 1), 1.0)
-    weight = (weight / weight.mean()).astype(np.float32)
-    m = {k: np.zeros_like(v) for k, v in p.items()}
-    v = {k: np.zeros_like(v) for k, v in p.items()}
-    for t in range(1, EPOCHS + 1):
-        h = np.maximum(x @ p["w1"] + p["b1"], 0)
-        prob = 1 / (1 + np.exp(-(h @ p["w2"] + p["b2"][0])))
-        g = (prob - y) * weight / n
-        gh = np.outer(g, p["w2"]) * (h > 0)
-        grads = {"w1": x.T @ gh + L2 * p["w1"], "b1": gh.sum(0),
-                 "w2": h.T @ g + L2 * p["w2"], "b2": np.array([g.sum()], np.float32)}
-        for k in p:
-            m[k] = 0.9 * m[k] + 0.1 * grads[k]
-            v[k] = 0.999 * v[k] + 0.001 * grads[k] ** 2
-            p[k] -= RATE * (m[k] / (1 - 0.9 ** t)) / (np.sqrt(v[k] / (1 - 0.999 ** t)) + 1e-8)
-    return Classifier(p["w1"], p["b1"], p["w2"], float(p["b2"][0]), 0.5)
+def choose(cp: np.ndarray, cn: np.ndarray, rp: np.ndarray, rn: np.ndarray,
+           limit: float) -> tuple[float, float, float, float] | None:
+    """(recall, -veto, threshold, false alarms) of the threshold and veto with
+    the best recall whose false alarms stay within ``limit``, as SafetyNet.check
+    combines them: a rule's hit (rp, rn) stands unless its score is below the
+    veto; otherwise the score (cp, cn) decides against the threshold."""
+    best: tuple[float, float, float, float] | None = None
+    for veto in (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9):
+        for threshold in sorted(set(np.round(cn, 4).tolist()) | {0.995}):
+            if threshold < 0.5:
+                continue
+            fa = float(np.mean((rn & (cn >= veto)) | (cn >= threshold)))
+            if fa <= limit:  # the lowest threshold within the limit: the best recall for this veto
+                rec = float(np.mean((rp & (cp >= veto)) | (cp >= threshold)))
+                if best is None or (rec, -veto) > best[:2]:
+                    best = (rec, -veto, threshold, fa)
+                break
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--false-alarms", type=float, default=0.015,
+    ap.add_argument("--false-alarms", type=float, default=0.02,
                     help="share of unseen harmless sentences the rules and the layer together may flag, "
-                         "on the sets the rules were never tuned on (default 0.015)")
+                         "on the calibration sets (default 0.02)")
     ap.add_argument("--dry-run", action="store_true", help="report, do not write the weights")
+    ap.add_argument("--reuse-unseen", action="store_true",
+                    help="take the network and its calibration scores from the last run (kept beside the "
+                         "model) instead of training: to re-choose the threshold quickly")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
     args = ap.parse_args(argv)
 
     model_dir = find_model_dir()
     if model_dir is None:
         sys.exit("reflect: the sentence model is not installed (run: python scripts/fetch_safety_model.py)")
-    try:
-        encoder = SentenceEncoder(model_dir)
-    except EncoderError as e:
-        sys.exit(f"reflect: {e}")
-
     sets = {s: (read_lines(DATA / s / "safety_positive.txt"), read_lines(DATA / s / "safety_negative.txt"))
             for s in SETS + WRITTEN_SETS if (DATA / s / "safety_positive.txt").is_file()}
-    choice = [s for s in WRITTEN_SETS if s in sets]
-    if not choice:
-        sys.exit("reflect: no written sets to choose the threshold on (tests/data/written_*)")
+    held = [s for s in CALIBRATION if s in sets]
+    if not held:
+        sys.exit("reflect: no calibration sets to choose the threshold on (tests/data/written_*)")
     always_pos, case_neg = test_cases()
     always_neg = read_lines(EXTRA_NEGATIVE) + nlu_negatives() + content_negatives() + case_neg
-    every = [t for p, n in sets.values() for t in p + n] + always_pos + always_neg
-    print(f"training data: {sum(len(p) for p, _ in sets.values()) + len(always_pos)} positives, "
-          f"{sum(len(n) for _, n in sets.values()) + len(always_neg)} negatives")
-    vec = embed(encoder, every, model_dir / "embeddings-cache.npz")
+    pos = [t for s, (p, _) in sets.items() if s not in held for t in p] + always_pos
+    neg = [t for s, (_, n) in sets.items() if s not in held for t in n] + always_neg
+    print(f"training data: {len(pos)} positives, {len(neg)} negatives; "
+          f"calibration ({', '.join(held)}): {sum(len(sets[s][0]) for s in held)} positives, "
+          f"{sum(len(sets[s][1]) for s in held)} negatives")
 
-    def xy(pos: list[str], neg: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        x = np.stack([vec[t] for t in pos + neg])
-        return x, np.array([1] * len(pos) + [0] * len(neg), np.float32)
+    last, last_unseen = model_dir / "last-training.npz", model_dir / "last-unseen.npz"
+    if args.reuse_unseen:
+        if not (last.is_file() and last_unseen.is_file()):
+            sys.exit(f"reflect: no earlier run in {last} to reuse; run without --reuse-unseen")
+        clf = Classifier.load(last)
+        with np.load(last_unseen) as z:
+            unseen = {s: (z[f"unseen|{s}|pos"], z[f"unseen|{s}|neg"]) for s in held}
+    else:
+        import safety_finetune as ft
 
-    # Out of sample: leave each written set out in turn (the older sets were
-    # written for the rules, which are tuned on them: they always train).
-    oof: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for i, held in enumerate(choice):
-        pos = [t for s, (p, _) in sets.items() if s != held for t in p] + always_pos
-        neg = [t for s, (_, n) in sets.items() if s != held for t in n] + always_neg
-        clf = train(*xy(pos, neg), seed=i)
-        hp, hn = sets[held]
-        oof[held] = (clf.prob(xy(hp, [])[0]), clf.prob(xy([], hn)[0]) if hn else np.array([]))
-        print(f"  left out {held:9s} recall@0.5 {np.mean(oof[held][0] >= 0.5):.3f}  "
-              f"false alarms@0.5 {np.mean(oof[held][1] >= 0.5):.3f}", flush=True)
+        enc = ft.Encoder(model_dir)
+        t0 = time.time()
+        params = ft.train(enc, enc.ids(pos + neg), np.array([1] * len(pos) + [0] * len(neg), np.float32), SEED)
+        print(f"trained in {time.time() - t0:.0f} s")
+        unseen = {s: (ft.score(enc, params, enc.ids(sets[s][0])), ft.score(enc, params, enc.ids(sets[s][1])))
+                  for s in held}
+        head, low_rank, replace = enc.export(params)
+        clf = Classifier(head["w1"], head["b1"], head["w2"], float(head["b2"]), 0.5, 0.0, low_rank, replace)
+        # What the assistant will compute: the numpy encoder with the saved
+        # (half-precision) update must agree with the training's scores.
+        clf.save(last)
+        np.savez(last_unseen, **{f"unseen|{s}|{k}": v for s in held for k, v in zip(("pos", "neg"), unseen[s])})
+        check_agreement(Classifier.load(last), model_dir, [t for s in held for t in sets[s][0][:40]],
+                        np.concatenate([unseen[s][0][:40] for s in held]))
+    for s in held:
+        print(f"  {s:9s} unseen: recall@0.5 {np.mean(unseen[s][0] >= 0.5):.3f}  "
+              f"false alarms@0.5 {np.mean(unseen[s][1] >= 0.5):.3f}")
 
-    np.savez(model_dir / "unseen-scores.npz", **{f"{k}_{i}": v[i] for k, v in oof.items() for i in (0, 1)})
-    # Threshold and veto, chosen together where both layers are out of sample:
-    # the written sets, which the rules were never tuned on.
     from assistant.safety import load_safety
 
     rules = load_safety(model=False)
-    cp = np.concatenate([oof[s][0] for s in choice])
-    cn = np.concatenate([oof[s][1] for s in choice])
-    rp = np.array([rules.check_rules(t) is not None for s in choice for t in sets[s][0]])
-    rn = np.array([rules.check_rules(t) is not None for s in choice for t in sets[s][1]])
-    print(f"rules alone on the written sets: recall {rp.mean():.3f}, false alarms {rn.mean():.4f}")
-    best: tuple[float, float, float, float] | None = None  # recall, -veto, threshold, false alarms
-    for veto in (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5):
-        for threshold in sorted(set(np.round(cn, 4).tolist()) | {0.995}):
-            if threshold < 0.5:
-                continue
-            fa = float(np.mean((rn & (cn >= veto)) | (cn >= threshold)))
-            if fa <= args.false_alarms:
-                rec = float(np.mean((rp & (cp >= veto)) | (cp >= threshold)))
-                if best is None or (rec, -veto) > best[:2]:
-                    best = (rec, -veto, threshold, fa)
-                break
+    cp = np.concatenate([unseen[s][0] for s in held])
+    cn = np.concatenate([unseen[s][1] for s in held])
+    rp = np.array([rules.check_rules(t) is not None for s in held for t in sets[s][0]])
+    rn = np.array([rules.check_rules(t) is not None for s in held for t in sets[s][1]])
+    print(f"rules alone on the calibration sets: recall {rp.mean():.3f}, false alarms {rn.mean():.4f}")
+    for limit in (0.01, 0.015, 0.02, 0.03, 0.05):
+        pair = choose(cp, cn, rp, rn, limit)
+        if pair:
+            print(f"  within {limit:.1%} false alarms: recall {pair[0]:.3f} (threshold {pair[2]:.4f}, veto {-pair[1]:.3f})")
+    best = choose(cp, cn, rp, rn, args.false_alarms)
     if best is None:
         sys.exit(f"reflect: no threshold and veto keep false alarms within {args.false_alarms:.2%}")
     rec, veto, threshold, fa = best[0], -best[1], best[2], best[3]
-    lost = int(np.sum(rp & (cp < veto)))
-    print(f"threshold {threshold:.4f}, veto {veto:.3f}: rules + layer on the written sets, unseen: "
+    print(f"threshold {threshold:.4f}, veto {veto:.3f}: rules + layer on the calibration sets, unseen: "
           f"recall {rec:.3f} ({len(cp)} positives), false alarms {fa:.4f} ({len(cn)} negatives); "
-          f"the veto sets aside {int(np.sum(rn & (cn < veto)))} false alarms and {lost} danger statements")
-    print(f"the layer alone at {threshold:.4f} on the written sets, unseen: recall {np.mean(cp >= threshold):.3f}, "
+          f"the veto sets aside {int(np.sum(rn & (cn < veto)))} false alarms and {int(np.sum(rp & (cp < veto)))} "
+          f"danger statements")
+    print(f"the layer alone at {threshold:.4f}, unseen: recall {np.mean(cp >= threshold):.3f}, "
           f"false alarms {np.mean(cn >= threshold):.4f}")
-
-    clf = train(*xy([t for p, _ in sets.values() for t in p] + always_pos,
-                    [t for _, n in sets.values() for t in n] + always_neg), seed=len(sets))
-    clf.threshold, clf.veto = threshold, veto
     if args.dry_run:
         return 0
-    clf.save(args.out, trained_on=",".join(sets),
-             oof=f"written sets, rules + layer: recall {rec:.3f} false alarms {fa:.4f} at {threshold:.4f} veto {veto:.3f}")
+    clf.threshold, clf.veto = threshold, veto
+    clf.save(args.out, trained_on=",".join(s for s in sets if s not in held), calibrated_on=",".join(held),
+             unseen=f"rules + layer: recall {rec:.3f} false alarms {fa:.4f} at {threshold:.4f} veto {veto:.3f}")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
+
+
+def check_agreement(clf: Classifier, model_dir: Path, texts: list[str], expected: np.ndarray) -> None:
+    from assistant.safety_model import SafetyModel
+    from assistant.sentence_encoder import SentenceEncoder
+
+    enc = SentenceEncoder(model_dir)
+    enc.adapt(clf.low_rank, clf.replace)
+    model = SafetyModel(enc, clf)
+    got = np.array([model.prob(t) for t in texts])
+    worst = float(np.max(np.abs(got - expected)))
+    print(f"numpy encoder with the saved update vs training: largest difference {worst:.2e} over {len(texts)} sentences")
+    if worst > 2e-3:
+        sys.exit("reflect: the numpy encoder does not reproduce the training's scores; weights not written")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import pytest
 from assistant.safety import load_safety
 from assistant.safety_model import WEIGHTS, Classifier, SafetyModelError, load_safety_model
 from assistant.content_files import content_dir
+from assistant.sentence_encoder import SentenceEncoder, find_model_dir
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +158,32 @@ def test_weights_without_a_veto_keep_every_rule(tmp_path):
     c.veto = 0.02
     c.save(tmp_path / "new.npz")
     assert Classifier.load(tmp_path / "new.npz").veto == pytest.approx(0.02)
+
+
+def test_the_encoders_update_round_trips_in_the_weights_file(tmp_path):
+    rng = np.random.default_rng(1)
+    low = {"encoder.layer.0.attention.self.query": (rng.normal(size=(384, 2)), rng.normal(size=(2, 384)))}
+    rep = {"encoder.layer.0.output.LayerNorm.bias": rng.normal(size=384).astype(np.float32)}
+    c = Classifier(np.ones((384, 2), np.float32), np.zeros(2, np.float32), np.ones(2, np.float32), 0.0, 0.9,
+                   0.5, low, rep)
+    c.save(tmp_path / "w.npz")
+    back = Classifier.load(tmp_path / "w.npz")
+    (a, b), (a0, b0) = back.low_rank["encoder.layer.0.attention.self.query"], low["encoder.layer.0.attention.self.query"]
+    assert a.dtype == np.float16 and np.allclose(a, a0, atol=2e-3) and np.allclose(b, b0, atol=2e-3)
+    assert np.array_equal(back.replace["encoder.layer.0.output.LayerNorm.bias"], rep["encoder.layer.0.output.LayerNorm.bias"])
+
+
+def test_weights_with_an_update_for_another_encoder_are_reported(tmp_path):
+    c = Classifier.load(WEIGHTS)
+    c.low_rank = {"encoder.layer.7.output.dense": (np.zeros((1536, 2)), np.zeros((2, 384)))}
+    c.save(tmp_path / "w.npz")
+    with pytest.raises(SafetyModelError, match="does not have"):
+        load_safety_model(weights=tmp_path / "w.npz")
+
+
+def test_the_shipped_layer_fine_tunes_every_dense_layer_of_the_encoder(model):
+    c = model.classifier
+    assert len(c.low_rank) == 6 * 6 and len(c.replace) == 6 * 4
+    plain = SentenceEncoder(find_model_dir())
+    text = "i packed a bag and left it by the back door just in case"
+    assert model.encoder.encode(text) @ plain.encode(text) < 0.999
