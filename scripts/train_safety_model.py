@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         # (half-precision) update must agree with the training's scores.
         clf.save(last)
         np.savez(last_unseen, **{f"unseen|{s}|{k}": v for s in held for k, v in zip(("pos", "neg"), unseen[s])})
-        check_agreement(Classifier.load(last), model_dir, [t for s in held for t in sets[s][0][:40]],
+        check_agreement(last, model_dir, [t for s in held for t in sets[s][0][:40]],
                         np.concatenate([unseen[s][0][:40] for s in held]))
     for s in held:
         print(f"  {s:9s} unseen: recall@0.5 {np.mean(unseen[s][0] >= 0.5):.3f}  "
@@ -206,13 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def check_agreement(clf: Classifier, model_dir: Path, texts: list[str], expected: np.ndarray) -> None:
-    from assistant.safety_model import SafetyModel
-    from assistant.sentence_encoder import SentenceEncoder
+def check_agreement(weights: Path, model_dir: Path, texts: list[str], expected: np.ndarray) -> None:
+    from assistant.safety_model import load_safety_model
 
-    enc = SentenceEncoder(model_dir)
-    enc.adapt(clf.low_rank, clf.replace)
-    model = SafetyModel(enc, clf)
+    model = load_safety_model(model_dir, weights)  # loaded as the assistant loads it
     got = np.array([model.prob(t) for t in texts])
     worst = float(np.max(np.abs(got - expected)))
     print(f"numpy encoder with the saved update vs training: largest difference {worst:.2e} over {len(texts)} sentences")
