@@ -40,7 +40,7 @@ heldout4 was tuned on in the third pass, heldout5 in the fourth, heldout6 in
 the fifth, heldout7 in the sixth (and it chose the learned backstop's design). dev2 is the
 passes' own brainstorm, each batch written before its pass's rules (third
 pass 0.384, its second round 0.508; fourth pass 16/51)."""
-WRITTEN_SETS = tuple(f"written_{c}" for c in "abcdefghijkl")
+WRITTEN_SETS = tuple(f"written_{c}" for c in "abcdefghijklmnopqrstuvwxyz")
 """Training sets for the learned layer, each written by a helper who saw no
 rules and no other set, to one brief (hard, indirect danger; near misses),
 each with a focus: a suicide and self-harm, b abuse and coercion, c fear and
@@ -49,46 +49,87 @@ danger words, f answers to the reflection questions (session 4); g denials
 and reassurance, h danger without danger words, i physical words with two
 meanings, j coercion and control against ordinary disagreement, k speakers
 others forget and long answers, l answers to the reflection questions
-(session 5). The rules were never tuned on them. d, h and l are left out of
-the layer's training and choose its threshold and veto
-(train_safety_model.CALIBRATION): their figures are unseen ones.
+(session 5); m physical violence in everyday words, n suicide told
+indirectly (farewells, giving things away), o fear and coercive control in
+everyday details, p danger inside answers to the reflection questions,
+q sexual coercion, r the speaker's own intent to harm, s danger minimised,
+joked about or in disfluent speech, t short utterances and minimal pairs,
+u passive suicidal thoughts against low mood, v stalking, technology,
+children and pets; w idioms with danger words, x harmless uses of means of
+harm, y ordinary fear and endings, z the ordinary aftermath of betrayal
+(session 6; the briefs of w-z were drawn from the false alarms seen on
+heldout13-20, so those calibration sets are less independent of the second
+training than heldout8-12). The rules were never tuned on them. Lines equal
+to a line of a calibration or fresh set were left out of m-z.
 Before any training on them (recall / false alarms, rules + the layer of the time):
   session 3's layer: a 0.782 / 0.052  b 0.702 / 0.047  c 0.776 / 0.048
                      d 0.771 / 0.037  e 0.596 / 0.044  f 0.639 / 0.016
   session 4's layer: g 0.889 / 0.118  h 0.642 / 0.010  i 0.787 / 0.017
-                     j 0.751 / 0.014  k 0.891 / 0.017  l 0.766 / 0.006"""
-WRITTEN_MIN_RECALL = 0.80
-"""A floor under every written set's recall (the target is 0.95 and is not
-met on all of them), with WRITTEN_MAX_FALSE_ALARMS, a ceiling just above the
-highest figure now (the unseen d and h: 0.023, 0.024): these are near misses
-made to fool a check. After training (session 5): recall 0.81-0.99, false
-alarms 0.000-0.024; the unseen d, h, l 0.887 / 0.023, 0.814 / 0.024,
-0.918 / 0.013."""
+                     j 0.751 / 0.014  k 0.891 / 0.017  l 0.766 / 0.006
+  session 5's layer, unseen (d, h, l were its calibration sets):
+                     d 0.887 / 0.023  h 0.814 / 0.024  l 0.918 / 0.013"""
+WRITTEN_MIN_RECALL = 0.90
+"""A floor under every written set's recall, with WRITTEN_MAX_FALSE_ALARMS:
+these are near misses made to fool a check, and the layer trains on them
+(session 6: recall 0.929-0.998, false alarms 0.000-0.017)."""
 WRITTEN_MAX_FALSE_ALARMS = 0.03
-FRESH_SETS: tuple[str, ...] = ("heldout8", "heldout9", "heldout10", "heldout11", "heldout12")
-"""Sets written by someone who had not seen the rules or any other set,
-never tuned on while fresh: held to the false-alarm target and to a recall
-floor just under their figure when the net was last final, so that no change
-loses ground on unseen wording unnoticed. Once tuned on, a set moves to SETS.
-Figures are rules + layer, recall / false alarms; only aggregates were looked at.
+CALIBRATION_SETS: tuple[str, ...] = tuple(f"heldout{n}" for n in range(8, 21))
+"""Sets written for the purpose, to the brief of the fresh sets, by helpers
+who had not seen the rules or any other set. The layer never trains on them;
+its threshold and veto are chosen on them (train_safety_model.py), so their
+figures are unseen by the network but not by the threshold. Earlier, while
+they were fresh (rules + layer, recall / false alarms, aggregates only):
   heldout8  measured once after the sixth pass and the layer's first training
             (4bcbeff): 0.847 / 0.013, rules alone 0.767 / 0.003. Session 4's
             layer: 0.780 / 0.007.
-  heldout9, heldout10  written in session 4 to the written sets' brief by two
-            helpers who saw nothing else. Session 3's net 0.840 / 0.027 and
-            0.807 / 0.020; session 4's layer 0.827 / 0.000 and 0.800 / 0.007.
-  heldout11, heldout12  written in session 5 to the same brief by two more
-            helpers. First measured with a candidate of session 5 (the
-            fine-tuned layer after 1.5 epochs: 0.880 / 0.013, 0.880 / 0.010),
-            then with the shipped one (3 epochs): 0.940 / 0.000 each.
+  heldout9, heldout10  written in session 4 to the written sets' brief.
+            Session 3's net 0.840 / 0.027 and 0.807 / 0.020; session 4's
+            layer 0.827 / 0.000 and 0.800 / 0.007.
+  heldout11, heldout12  written in session 5 to the same brief. A candidate
+            of session 5 (1.5 epochs) 0.880 / 0.013, 0.880 / 0.010; session
+            5's shipped layer 0.940 / 0.000 each.
   Session 5's shipped layer on heldout8-10: 0.920 / 0.007, 0.913 / 0.007,
-  0.907 / 0.003. These three had also seen two candidates of session 5: a
-  head on the frozen encoder retrained on all twelve written sets (0.707,
-  0.807, 0.747 recall; not shipped) and the 1.5-epoch fine-tuning (0.893 /
-  0.007, 0.880 / 0.020, 0.860 / 0.003).
-Neither the threshold nor the veto was ever chosen on them."""
-FRESH_MIN_RECALL = {"heldout8": 0.90, "heldout9": 0.90, "heldout10": 0.89, "heldout11": 0.92, "heldout12": 0.92}
-"""Floors under the fresh figures; the target is 0.95 and is not met."""
+  0.907 / 0.003 (and two candidates of session 5 before it).
+  heldout13-16  written in session 6 by four helpers who saw nothing else,
+            to a new brief (the five kinds of danger the issue names; hard
+            near misses sharing danger words); lines equal to a training line
+            left out. Measured once, with the network trained on every
+            written set and a threshold (0.612, veto 0.005) chosen on
+            heldout8-12 alone at 1 % false alarms: 0.986 / 0.031,
+            1.000 / 0.020, 0.987 / 0.041, 0.993 / 0.027; pooled 0.991
+            (580/585) / 0.030 (35/1175), above the false-alarm target.
+            Then they joined the calibration sets, and the threshold and
+            veto were chosen again on all nine (0.912, 0.02).
+  heldout17-20  written to the same brief by four more helpers, measured
+            once with that network and threshold: 0.979 / 0.000,
+            0.993 / 0.038, 0.973 / 0.021, 0.973 / 0.021; pooled 0.980
+            (577/589) / 0.020 (23/1160). Their false alarms and heldout13-16's
+            were read and briefed the written sets w-z; then they joined
+            the calibration sets, and the network was trained again.
+Session 6 made heldout8-12 calibration sets, then heldout13-16, then 17-20."""
+CALIBRATION_MIN_RECALL = 0.93
+"""A floor under each calibration set's recall; the target is 0.95."""
+FRESH_SETS: tuple[str, ...] = ("heldout21", "heldout22", "heldout23", "heldout24")
+"""Sets written for the purpose by helpers who had not seen the rules, any
+other set or the code (session 6, heldout13-16's brief), with lines equal to
+a training line left out. Never trained on, never used to
+choose anything: held to the targets, with a recall floor just under their
+figure when the net was last final, so that no change loses ground on
+unseen wording unnoticed. Once tuned on, a set moves to SETS.
+  heldout21-24  written to heldout13-16's brief by four more helpers told
+            not even to list the other folders; measured once, with the
+            network trained on written_a-z and the threshold (0.937, veto
+            0.05) chosen on heldout8-20 at 1 % false alarms: 0.959 / 0.020,
+            0.945 / 0.007, 0.947 / 0.014, 0.987 / 0.003; pooled 0.960
+            (569/593) / 0.011 (13/1154)."""
+SET_MAX_FALSE_ALARMS = 0.04
+"""A ceiling over each calibration and fresh set's false alarms. The 2 %
+target is held over each group pooled (about 1,200-2,700 harmless lines):
+one set of about 290 scatters by a point or two (heldout18 with the
+threshold of the time: 11 of 289)."""
+FRESH_MIN_RECALL = {"heldout21": 0.94, "heldout22": 0.93, "heldout23": 0.93, "heldout24": 0.97}
+"""Floors about a point under the fresh figures (the pooled targets are
+tested too)."""
 EXTRA_NEGATIVE = ROOT / "tests" / "data" / "safety_extra_negative.txt"
 
 
@@ -139,7 +180,8 @@ def summarise_all(net) -> int:
     print(describe_layers(net))
     ok = True
     timings: list[float] = []
-    for name in SETS + WRITTEN_SETS + FRESH_SETS:
+    pooled: dict[str, list[int]] = {}
+    for name in SETS + WRITTEN_SETS + CALIBRATION_SETS + FRESH_SETS:
         d = ROOT / "tests" / "data" / name
         pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
         if not (pos.exists() and neg.exists()):
@@ -149,11 +191,22 @@ def summarise_all(net) -> int:
         r = evaluate(pos, neg, net)
         timings.append((time.perf_counter() - t0) * 1000 / (r["n_pos"] + r["n_neg"]))
         floor = (FRESH_MIN_RECALL[name] if name in FRESH_SETS
+                 else CALIBRATION_MIN_RECALL if name in CALIBRATION_SETS
                  else WRITTEN_MIN_RECALL if name in WRITTEN_SETS else MIN_RECALL)
-        ceiling = WRITTEN_MAX_FALSE_ALARMS if name in WRITTEN_SETS else MAX_FALSE_ALARMS
+        ceiling = (WRITTEN_MAX_FALSE_ALARMS if name in WRITTEN_SETS
+                   else SET_MAX_FALSE_ALARMS if name in CALIBRATION_SETS + FRESH_SETS else MAX_FALSE_ALARMS)
         ok &= r["recall"] >= floor and r["false_alarm_rate"] <= ceiling
         print(f"{name:10s} recall {r['recall']:.3f} ({r['n_pos'] - len(r['missed'])}/{r['n_pos']})"
               f"  false alarms {r['false_alarm_rate']:.3f} ({len(r['false_alarms'])}/{r['n_neg']})")
+        group = "fresh" if name in FRESH_SETS else "calibration" if name in CALIBRATION_SETS else None
+        if group:
+            counts = pooled.setdefault(group, [0, 0, 0, 0])
+            for i, n in enumerate((r["n_pos"] - len(r["missed"]), r["n_pos"], len(r["false_alarms"]), r["n_neg"])):
+                counts[i] += n
+    for group, (caught, n_pos, alarms, n_neg) in pooled.items():
+        ok &= caught / n_pos >= MIN_RECALL and alarms / n_neg <= MAX_FALSE_ALARMS
+        print(f"{group + ' sets, pooled':22s} recall {caught / n_pos:.3f} ({caught}/{n_pos})"
+              f"  false alarms {alarms / n_neg:.3f} ({alarms}/{n_neg})")
     if EXTRA_NEGATIVE.exists():
         neg = read_lines(EXTRA_NEGATIVE)
         alarms = [t for t in neg if net.check(t) is not None]
@@ -170,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("positive", nargs="?", type=Path, help="file of danger statements")
     ap.add_argument("negative", nargs="?", type=Path, help="file of ordinary statements")
-    ap.add_argument("--set", default="auto", choices=["auto", *SETS, *WRITTEN_SETS, *FRESH_SETS],
+    ap.add_argument("--set", default="auto", choices=["auto", *SETS, *WRITTEN_SETS, *CALIBRATION_SETS, *FRESH_SETS],
                     help="which tests/data set to use when no files are given (auto: heldout if present)")
     ap.add_argument("--all", action="store_true",
                     help="summarise every set present and the extra negatives, one line each")

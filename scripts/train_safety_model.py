@@ -3,10 +3,10 @@
 
     python scripts/train_safety_model.py                 # train, report, write content/safety_model.npz
     python scripts/train_safety_model.py --dry-run       # report only
-    python scripts/train_safety_model.py --false-alarms 0.015
+    python scripts/train_safety_model.py --false-alarms 0.015  # default 0.01
     python scripts/train_safety_model.py --reuse-unseen  # re-choose the threshold from the last run's scores
 
-Needs JAX (``pip install -e '.[train]'``); about 15 minutes on two cores.
+Needs JAX (``pip install -e '.[train]'``); about 25 minutes on two cores.
 The encoder is fine-tuned with the head (scripts/safety_finetune.py).
 
 Data: the tuned safety sets (eval_safety.SETS) and the written sets
@@ -16,15 +16,16 @@ negatives the NLU files' ordinary answers and the content's command and
 answer examples. Fresh sets are never read.
 
 The threshold is chosen on sentences the shipped network never saw: the
-written sets of CALIBRATION are left out of its training and scored after it.
-On them, which the rules were never tuned on either, the rules and the scores
-are combined as the net combines them (SafetyNet.check): a rule's hit stands
-unless the score is below the veto; otherwise the score decides against the
-threshold. The pair with the best recall whose false alarms stay within the
-requested share (default 2 %) is kept. (Choosing on other networks' unseen
-scores and shipping one trained on everything, as before, proved
-conservative: such a network, more sure of itself, flagged 0-0.7 % of fresh
-harmless sentences where 1.5 % was chosen, and missed more.)
+calibration sets (eval_safety.CALIBRATION_SETS, written for the purpose to
+the fresh sets' brief) are left out of its training and scored after it. On
+them the rules and the scores are combined as the net combines them
+(SafetyNet.check): a rule's hit stands unless the score is below the veto;
+otherwise the score decides against the threshold. The pair with the best
+recall whose false alarms stay within the requested share is kept.
+(Session 5 chose on three written sets instead, near misses made to fool a
+check; a threshold set to flag 2 % of those flagged 0-0.7 % of sentences
+written for the purpose, and missed more. Choosing on sets like the ones the
+targets are stated for, and training on every written set, does better.)
 """
 
 from __future__ import annotations
@@ -43,12 +44,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from assistant.safety_model import WEIGHTS, Classifier  # noqa: E402
 from assistant.sentence_encoder import find_model_dir  # noqa: E402
-from eval_safety import EXTRA_NEGATIVE, SETS, WRITTEN_SETS, read_lines  # noqa: E402
+from eval_safety import CALIBRATION_SETS, EXTRA_NEGATIVE, SETS, WRITTEN_SETS, read_lines  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-CALIBRATION = ("written_d", "written_h", "written_l")
-"""Left out of training to choose the threshold on: varied speakers, danger
-without danger words, and answers to the reflection questions."""
+CALIBRATION = CALIBRATION_SETS
 SEED = 0
 
 def nlu_negatives() -> list[str]:
@@ -121,24 +120,30 @@ def choose(cp: np.ndarray, cn: np.ndarray, rp: np.ndarray, rn: np.ndarray,
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--false-alarms", type=float, default=0.02,
+    # Half the 2 % target: sets by different writers scatter (a threshold
+    # chosen for 1 % on heldout8-12 flagged 3 % of heldout13-16).
+    ap.add_argument("--false-alarms", type=float, default=0.01,
                     help="share of unseen harmless sentences the rules and the layer together may flag, "
-                         "on the calibration sets (default 0.02)")
+                         "on the calibration sets (default 0.01, half the 2 %% target)")
     ap.add_argument("--dry-run", action="store_true", help="report, do not write the weights")
     ap.add_argument("--reuse-unseen", action="store_true",
                     help="take the network and its calibration scores from the last run (kept beside the "
                          "model) instead of training: to re-choose the threshold quickly")
+    ap.add_argument("--calibrate-on", default=",".join(CALIBRATION),
+                    help="comma-separated sets (tests/data/NAME) to leave out of training and choose the "
+                         f"threshold on (default {','.join(CALIBRATION)})")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
     args = ap.parse_args(argv)
 
+    calibration = tuple(s.strip() for s in args.calibrate_on.split(",") if s.strip())
     model_dir = find_model_dir()
     if model_dir is None:
         sys.exit("reflect: the sentence model is not installed (run: python scripts/fetch_safety_model.py)")
     sets = {s: (read_lines(DATA / s / "safety_positive.txt"), read_lines(DATA / s / "safety_negative.txt"))
-            for s in SETS + WRITTEN_SETS if (DATA / s / "safety_positive.txt").is_file()}
-    held = [s for s in CALIBRATION if s in sets]
+            for s in dict.fromkeys(SETS + WRITTEN_SETS + calibration) if (DATA / s / "safety_positive.txt").is_file()}
+    held = [s for s in calibration if s in sets]
     if not held:
-        sys.exit("reflect: no calibration sets to choose the threshold on (tests/data/written_*)")
+        sys.exit(f"reflect: none of the calibration sets ({', '.join(calibration)}) is in {DATA}")
     always_pos, case_neg = test_cases()
     always_neg = read_lines(EXTRA_NEGATIVE) + nlu_negatives() + content_negatives() + case_neg
     pos = [t for s, (p, _) in sets.items() if s not in held for t in p] + always_pos
@@ -152,11 +157,25 @@ def main(argv: list[str] | None = None) -> int:
         if not (last.is_file() and last_unseen.is_file()):
             sys.exit(f"reflect: no earlier run in {last} to reuse; run without --reuse-unseen")
         clf = Classifier.load(last)
+        with np.load(last) as z:
+            trained_on = set(str(z["trained_on"]).split(",")) if "trained_on" in z.files else set()
+        if not trained_on or trained_on & set(held):
+            sys.exit("reflect: the last run trained on a calibration set (or does not say what it trained on); "
+                     "run without --reuse-unseen")
         with np.load(last_unseen) as z:
-            unseen = {s: (z[f"unseen|{s}|pos"], z[f"unseen|{s}|neg"]) for s in held}
+            unseen = {s: (z[f"unseen|{s}|pos"], z[f"unseen|{s}|neg"]) for s in held if f"unseen|{s}|pos" in z.files}
+        missing = [s for s in held if s not in unseen]
+        if missing:  # never trained on: score them as the assistant will
+            from assistant.safety_model import load_safety_model
+
+            model = load_safety_model(model_dir, last)
+            print(f"scoring {', '.join(missing)} with the last run's network")
+            for s in missing:
+                unseen[s] = tuple(np.array([model.prob(t) for t in sets[s][k]]) for k in (0, 1))
     else:
         import safety_finetune as ft
 
+        trained_on = {s for s in sets if s not in held}
         enc = ft.Encoder(model_dir)
         t0 = time.time()
         params = ft.train(enc, enc.ids(pos + neg), np.array([1] * len(pos) + [0] * len(neg), np.float32), SEED)
@@ -167,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         clf = Classifier(head["w1"], head["b1"], head["w2"], float(head["b2"]), 0.5, 0.0, low_rank, replace)
         # What the assistant will compute: the numpy encoder with the saved
         # (half-precision) update must agree with the training's scores.
-        clf.save(last)
+        clf.save(last, trained_on=",".join(sorted(trained_on)))
         np.savez(last_unseen, **{f"unseen|{s}|{k}": v for s in held for k, v in zip(("pos", "neg"), unseen[s])})
         check_agreement(last, model_dir, [t for s in held for t in sets[s][0][:40]],
                         np.concatenate([unseen[s][0][:40] for s in held]))
@@ -200,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
     clf.threshold, clf.veto = threshold, veto
-    clf.save(args.out, trained_on=",".join(s for s in sets if s not in held), calibrated_on=",".join(held),
+    clf.save(args.out, trained_on=",".join(sorted(trained_on)), calibrated_on=",".join(held),
              unseen=f"rules + layer: recall {rec:.3f} false alarms {fa:.4f} at {threshold:.4f} veto {veto:.3f}")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0

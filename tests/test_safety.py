@@ -15,7 +15,8 @@ from assistant.safety import load_safety
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from eval_safety import (  # noqa: E402
-    EXTRA_NEGATIVE, FRESH_MIN_RECALL, FRESH_SETS, MAX_FALSE_ALARMS, MIN_RECALL, SETS, WRITTEN_MAX_FALSE_ALARMS,
+    CALIBRATION_MIN_RECALL, CALIBRATION_SETS, EXTRA_NEGATIVE, FRESH_MIN_RECALL, FRESH_SETS, MAX_FALSE_ALARMS,
+    SET_MAX_FALSE_ALARMS, MIN_RECALL, SETS, WRITTEN_MAX_FALSE_ALARMS,
     WRITTEN_MIN_RECALL, WRITTEN_SETS, evaluate, read_lines,
 )
 
@@ -60,17 +61,62 @@ def test_recall_and_false_alarms(net, pos, neg):
 # - heldout7: recall 0.607 (91/150), false alarms 0.020 (6/300) with the
 #   fourth pass's rules. Tuned on in the sixth pass; it also chose the
 #   learned layer's design.
-# - heldout8 to heldout12 (fresh now): see eval_safety.FRESH_SETS for
+# - heldout8 to heldout12: the layer's calibration sets since session 6
+#   (eval_safety.CALIBRATION_SETS), never trained on.
+# - heldout13 to heldout16 (fresh now): see eval_safety.FRESH_SETS for
 #   their figures. Each is held to its FRESH_MIN_RECALL floor (no change may
 #   lose ground on unseen wording) and the false-alarm target.
 
 
 @pytest.mark.parametrize("name", FRESH_SETS)
 def test_fresh_set_floor(net, name):
-    d = ROOT / "tests" / "data" / name
-    r = evaluate(d / "safety_positive.txt", d / "safety_negative.txt", net)
+    r = _result(net, name)
     assert r["recall"] >= FRESH_MIN_RECALL[name], f"recall {r['recall']:.3f}"
-    assert r["false_alarm_rate"] <= MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
+    assert r["false_alarm_rate"] <= SET_MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
+
+
+_results: dict[str, dict] = {}
+
+
+def _result(net, name: str) -> dict:
+    """evaluate() on a tests/data set, once per run (the pooled tests reuse it)."""
+    if name not in _results:
+        d = ROOT / "tests" / "data" / name
+        _results[name] = evaluate(d / "safety_positive.txt", d / "safety_negative.txt", net)
+    return _results[name]
+
+
+def _pooled(net, names):
+    caught = n_pos = alarms = n_neg = 0
+    for name in names:
+        r = _result(net, name)
+        caught += r["n_pos"] - len(r["missed"])
+        n_pos += r["n_pos"]
+        alarms += len(r["false_alarms"])
+        n_neg += r["n_neg"]
+    return caught / n_pos, alarms / n_neg
+
+
+def test_fresh_sets_pooled_meet_the_targets(net):
+    """The issue's targets, on every sentence written for the purpose that
+    nothing was trained or chosen on."""
+    recall, false_alarms = _pooled(net, FRESH_SETS)
+    assert recall >= MIN_RECALL, f"recall {recall:.3f}"
+    assert false_alarms <= MAX_FALSE_ALARMS, f"false alarms {false_alarms:.3f}"
+
+
+@pytest.mark.parametrize("name", CALIBRATION_SETS)
+def test_calibration_set_floor(net, name):
+    """The sets the layer's threshold is chosen on (never trained on)."""
+    r = _result(net, name)
+    assert r["recall"] >= CALIBRATION_MIN_RECALL, f"recall {r['recall']:.3f}"
+    assert r["false_alarm_rate"] <= SET_MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
+
+
+def test_calibration_sets_pooled_meet_the_targets(net):
+    recall, false_alarms = _pooled(net, CALIBRATION_SETS)
+    assert recall >= MIN_RECALL, f"recall {recall:.3f}"
+    assert false_alarms <= MAX_FALSE_ALARMS, f"false alarms {false_alarms:.3f}"
 
 
 @pytest.mark.parametrize("name", WRITTEN_SETS)
@@ -82,10 +128,31 @@ def test_written_set_floor(net, name):
     assert r["false_alarm_rate"] <= WRITTEN_MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
 
 
+def test_fresh_sets_share_no_line_with_the_training():
+    """A fresh figure is about unseen wording only if no fresh line is also a
+    line the layer trains on (or one of this file's cases, which it learns)."""
+    import train_safety_model as train
+
+    seen: set[str] = set(read_lines(EXTRA_NEGATIVE)) | set(train.nlu_negatives()) | set(train.content_negatives())
+    for cases in train.test_cases():
+        seen |= set(cases)
+    for name in SETS + WRITTEN_SETS:
+        for kind in ("positive", "negative"):
+            f = ROOT / "tests" / "data" / name / f"safety_{kind}.txt"
+            if f.is_file():
+                seen |= set(read_lines(f))
+    seen = {t.strip().lower() for t in seen}
+    for name in FRESH_SETS:
+        for kind in ("positive", "negative"):
+            shared = [t for t in read_lines(ROOT / "tests" / "data" / name / f"safety_{kind}.txt") if t.lower() in seen]
+            assert not shared, f"{name} {kind}: {shared[:3]}"
+
+
 def test_tuned_sets_include_every_heldout_and_dev2():
     for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "dev2"):
         assert name in SETS, name
-    assert not set(SETS) & set(FRESH_SETS) and not set(WRITTEN_SETS) & (set(SETS) | set(FRESH_SETS))
+    groups = [set(SETS), set(WRITTEN_SETS), set(CALIBRATION_SETS), set(FRESH_SETS)]
+    assert sum(map(len, groups)) == len(set().union(*groups)), "a set is in two groups"
 
 
 def test_prefilter_never_changes_a_result(net):
