@@ -61,18 +61,12 @@ def test_recall_and_false_alarms(net, pos, neg):
 # - heldout7: recall 0.607 (91/150), false alarms 0.020 (6/300) with the
 #   fourth pass's rules. Tuned on in the sixth pass; it also chose the
 #   learned layer's design.
-# - heldout8 to heldout12: the layer's calibration sets since session 6
+# - heldout8 to heldout20: the layer's calibration sets since session 6
 #   (eval_safety.CALIBRATION_SETS), never trained on.
-# - heldout13 to heldout16 (fresh now): see eval_safety.FRESH_SETS for
+# - heldout21 to heldout24 (fresh now): see eval_safety.FRESH_SETS for
 #   their figures. Each is held to its FRESH_MIN_RECALL floor (no change may
-#   lose ground on unseen wording) and the false-alarm target.
-
-
-@pytest.mark.parametrize("name", FRESH_SETS)
-def test_fresh_set_floor(net, name):
-    r = _result(net, name)
-    assert r["recall"] >= FRESH_MIN_RECALL[name], f"recall {r['recall']:.3f}"
-    assert r["false_alarm_rate"] <= SET_MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
+#   lose ground on unseen wording) and SET_MAX_FALSE_ALARMS; pooled, they
+#   are held to the targets.
 
 
 _results: dict[str, dict] = {}
@@ -95,6 +89,13 @@ def _pooled(net, names):
         alarms += len(r["false_alarms"])
         n_neg += r["n_neg"]
     return caught / n_pos, alarms / n_neg
+
+
+@pytest.mark.parametrize("name", FRESH_SETS)
+def test_fresh_set_floor(net, name):
+    r = _result(net, name)
+    assert r["recall"] >= FRESH_MIN_RECALL[name], f"recall {r['recall']:.3f}"
+    assert r["false_alarm_rate"] <= SET_MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
 
 
 def test_fresh_sets_pooled_meet_the_targets(net):
