@@ -167,6 +167,13 @@ def evaluate(pos_file: Path, neg_file: Path, net=None) -> dict:
     }
 
 
+def pool(results: list[dict]) -> tuple[int, int, int, int]:
+    """(danger caught, danger statements, false alarms, harmless sentences)
+    summed over evaluate() results."""
+    return (sum(r["n_pos"] - len(r["missed"]) for r in results), sum(r["n_pos"] for r in results),
+            sum(len(r["false_alarms"]) for r in results), sum(r["n_neg"] for r in results))
+
+
 def describe_layers(net) -> str:
     if net.model is not None:
         return f"rules + learned layer (threshold {net.model.classifier.threshold:.3f})"
@@ -180,7 +187,7 @@ def summarise_all(net) -> int:
     print(describe_layers(net))
     ok = True
     timings: list[float] = []
-    pooled: dict[str, list[int]] = {}
+    groups: dict[str, list[dict]] = {}
     for name in SETS + WRITTEN_SETS + CALIBRATION_SETS + FRESH_SETS:
         d = ROOT / "tests" / "data" / name
         pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
@@ -200,10 +207,9 @@ def summarise_all(net) -> int:
               f"  false alarms {r['false_alarm_rate']:.3f} ({len(r['false_alarms'])}/{r['n_neg']})")
         group = "fresh" if name in FRESH_SETS else "calibration" if name in CALIBRATION_SETS else None
         if group:
-            counts = pooled.setdefault(group, [0, 0, 0, 0])
-            for i, n in enumerate((r["n_pos"] - len(r["missed"]), r["n_pos"], len(r["false_alarms"]), r["n_neg"])):
-                counts[i] += n
-    for group, (caught, n_pos, alarms, n_neg) in pooled.items():
+            groups.setdefault(group, []).append(r)
+    for group, results in groups.items():
+        caught, n_pos, alarms, n_neg = pool(results)
         ok &= caught / n_pos >= MIN_RECALL and alarms / n_neg <= MAX_FALSE_ALARMS
         print(f"{group + ' sets, pooled':22s} recall {caught / n_pos:.3f} ({caught}/{n_pos})"
               f"  false alarms {alarms / n_neg:.3f} ({alarms}/{n_neg})")

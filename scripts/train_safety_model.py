@@ -47,7 +47,6 @@ from assistant.sentence_encoder import find_model_dir  # noqa: E402
 from eval_safety import CALIBRATION_SETS, EXTRA_NEGATIVE, SETS, WRITTEN_SETS, read_lines  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-CALIBRATION = CALIBRATION_SETS
 SEED = 0
 
 def nlu_negatives() -> list[str]:
@@ -98,6 +97,16 @@ def test_cases() -> tuple[list[str], list[str]]:
     return danger, ordinary
 
 
+def training_data(sets: dict[str, tuple[list[str], list[str]]]) -> tuple[list[str], list[str]]:
+    """Every danger statement and every harmless sentence the layer trains
+    on, given the labelled sets to train on (name -> (positives, negatives))."""
+    always_pos, case_neg = test_cases()
+    always_neg = read_lines(EXTRA_NEGATIVE) + nlu_negatives() + content_negatives() + case_neg
+    pos = [t for p, _ in sets.values() for t in p] + always_pos
+    neg = [t for _, n in sets.values() for t in n] + always_neg
+    return pos, neg
+
+
 def choose(cp: np.ndarray, cn: np.ndarray, rp: np.ndarray, rn: np.ndarray,
            limit: float) -> tuple[float, float, float, float] | None:
     """(recall, -veto, threshold, false alarms) of the threshold and veto with
@@ -129,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse-unseen", action="store_true",
                     help="take the network and its calibration scores from the last run (kept beside the "
                          "model) instead of training: to re-choose the threshold quickly")
-    ap.add_argument("--calibrate-on", default=",".join(CALIBRATION),
+    ap.add_argument("--calibrate-on", default=",".join(CALIBRATION_SETS),
                     help="comma-separated sets (tests/data/NAME) to leave out of training and choose the "
-                         f"threshold on (default {','.join(CALIBRATION)})")
+                         f"threshold on (default {','.join(CALIBRATION_SETS)})")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
     args = ap.parse_args(argv)
 
@@ -144,10 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     held = [s for s in calibration if s in sets]
     if not held:
         sys.exit(f"reflect: none of the calibration sets ({', '.join(calibration)}) is in {DATA}")
-    always_pos, case_neg = test_cases()
-    always_neg = read_lines(EXTRA_NEGATIVE) + nlu_negatives() + content_negatives() + case_neg
-    pos = [t for s, (p, _) in sets.items() if s not in held for t in p] + always_pos
-    neg = [t for s, (_, n) in sets.items() if s not in held for t in n] + always_neg
+    pos, neg = training_data({s: v for s, v in sets.items() if s not in held})
     print(f"training data: {len(pos)} positives, {len(neg)} negatives; "
           f"calibration ({', '.join(held)}): {sum(len(sets[s][0]) for s in held)} positives, "
           f"{sum(len(sets[s][1]) for s in held)} negatives")

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from eval_safety import (  # noqa: E402
     CALIBRATION_MIN_RECALL, CALIBRATION_SETS, EXTRA_NEGATIVE, FRESH_MIN_RECALL, FRESH_SETS, MAX_FALSE_ALARMS,
     SET_MAX_FALSE_ALARMS, MIN_RECALL, SETS, WRITTEN_MAX_FALSE_ALARMS,
-    WRITTEN_MIN_RECALL, WRITTEN_SETS, evaluate, read_lines,
+    WRITTEN_MIN_RECALL, WRITTEN_SETS, evaluate, pool, read_lines,
 )
 
 
@@ -81,13 +81,7 @@ def _result(net, name: str) -> dict:
 
 
 def _pooled(net, names):
-    caught = n_pos = alarms = n_neg = 0
-    for name in names:
-        r = _result(net, name)
-        caught += r["n_pos"] - len(r["missed"])
-        n_pos += r["n_pos"]
-        alarms += len(r["false_alarms"])
-        n_neg += r["n_neg"]
+    caught, n_pos, alarms, n_neg = pool([_result(net, name) for name in names])
     return caught / n_pos, alarms / n_neg
 
 
@@ -134,15 +128,10 @@ def test_fresh_sets_share_no_line_with_the_training():
     line the layer trains on (or one of this file's cases, which it learns)."""
     import train_safety_model as train
 
-    seen: set[str] = set(read_lines(EXTRA_NEGATIVE)) | set(train.nlu_negatives()) | set(train.content_negatives())
-    for cases in train.test_cases():
-        seen |= set(cases)
-    for name in SETS + WRITTEN_SETS:
-        for kind in ("positive", "negative"):
-            f = ROOT / "tests" / "data" / name / f"safety_{kind}.txt"
-            if f.is_file():
-                seen |= set(read_lines(f))
-    seen = {t.strip().lower() for t in seen}
+    data = ROOT / "tests" / "data"
+    sets = {s: (read_lines(data / s / "safety_positive.txt"), read_lines(data / s / "safety_negative.txt"))
+            for s in SETS + WRITTEN_SETS if (data / s / "safety_positive.txt").is_file()}
+    seen = {t.strip().lower() for texts in train.training_data(sets) for t in texts}
     for name in FRESH_SETS:
         for kind in ("positive", "negative"):
             shared = [t for t in read_lines(ROOT / "tests" / "data" / name / f"safety_{kind}.txt") if t.lower() in seen]
