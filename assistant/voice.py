@@ -45,6 +45,10 @@ ECHO_LAG = 0.25
 """Seconds from a block leaving the player to its echo having died away at the
 microphone (measured ~0.16 s through PulseAudio and a loopback, plus margin)."""
 
+OPEN_MAX = 180.0
+"""Seconds an open answer may run before it is taken as it stands."""
+COMMAND_MAX = 30.0
+
 DEVICE_GONE = 3.0
 DEVICE_CHECK = 2.0
 """Seconds between looks for a device chosen by PulseAudio name."""
@@ -172,11 +176,12 @@ class VoiceIO:
     # ------------------------------------------------------------ speaking
 
     def say(self, text: str, interruptible: bool,
-            expect: Sequence[str] = ()) -> Optional[Barged]:
+            expect: Sequence[str] = (), open_: bool = False) -> Optional[Barged]:
         """Speak ``text``; None if it played to the end, else what the user said over it.
 
         ``expect``: what the user may answer (the Listen that follows), used as
         the grammar when they talk over this Say; a reading uses ``barge_expect``.
+        ``open_``: what they say may be free words (the rest of an answer).
         """
         self.captions.said(text)
         speech = self.tts.synth(text)
@@ -203,18 +208,20 @@ class VoiceIO:
                 # own voice, which the grammar would turn into words.
                 preroll = list(ring)[-(onset + 1) - 5:]
                 return Barged(self._barge_utterance(
-                    preroll, self.grammar(tuple(expect) or self.barge_expect)))
+                    preroll, self.grammar(tuple(expect) or self.barge_expect), open_))
             onset = onset + 1 if was_building or self.barge.building else 0
         self.player.wait(2.0)
         if not self.player.alive():
             raise AudioDeviceError("the speaker went away")
         return None
 
-    def _barge_utterance(self, preroll: list[bytes], expect: Sequence[str]) -> Result:
+    def _barge_utterance(self, preroll: list[bytes], expect: Sequence[str],
+                         open_: bool = False) -> Result:
         res = recognise_stream(self._read, self.rec, expect,
                                silence=min(self.cfg.silence, 0.6), timeout=3.0,
+                               max_seconds=OPEN_MAX if open_ else COMMAND_MAX,
                                preroll=preroll, started=True,
-                               on_partial=self.captions.partial)
+                               on_partial=self.captions.partial, open_=open_)
         res = res or Result("", 0.0)
         self._mark("heard")
         self.captions.heard(res.text)
@@ -226,18 +233,20 @@ class VoiceIO:
         """Wait for an answer; None after the listen timeout with no speech."""
         self._mark("listen")
         # Free speech for an open answer on Vosk; the embedded model decodes
-        # free speech poorly, so it always gets the step's phrases.
+        # free speech poorly, so it always gets the step's phrases (Whisper,
+        # when loaded, writes open answers down freely whatever the grammar).
         grammar: Optional[tuple[str, ...]] = self.grammar(expect) or None
-        if open_ and self.rec.name == "vosk":
+        if open_ and self.rec.name.startswith("vosk"):
             grammar = None
-        elif grammar is None and self.rec.name != "vosk":
+        elif grammar is None and not self.rec.name.startswith("vosk"):
             grammar = self.barge_expect
         res = recognise_stream(self._read, self.rec, grammar,
                                silence=self.cfg.silence,
                                timeout=self.cfg.listen_timeout if timeout else None,
+                               max_seconds=OPEN_MAX if open_ else COMMAND_MAX,
                                on_partial=self.captions.partial,
                                gate=self._echo_threshold,
-                               on_end=lambda: self._mark("endpoint"))
+                               on_end=lambda: self._mark("endpoint"), open_=open_)
         self._mark("heard")
         if res is None:
             return None
@@ -250,6 +259,8 @@ class VoiceSession:
 
     def __init__(self, engine: Any, store: Any, io: VoiceIO) -> None:
         self.engine, self.store, self.io = engine, store, io
+        self._heard_open = False
+        """The last Heard was said at an open question (an answer)."""
 
     def run(self, first: Optional[ev.Event] = None) -> int:
         pending: list[ev.Event] = [first or ev.Started()]
@@ -259,7 +270,8 @@ class VoiceSession:
                 actions = self.engine.handle(event)
                 # After Interrupted the Heard that follows carries the turn:
                 # carry out what the engine returned, but no PlaybackFinished.
-                events = self.execute(actions)
+                answered = isinstance(event, ev.Heard) and self._heard_open
+                events = self.execute(actions, answered)
                 if isinstance(event, ev.Interrupted):
                     events = [e for e in events if not isinstance(e, ev.PlaybackFinished)]
                 pending += events
@@ -287,16 +299,23 @@ class VoiceSession:
         print(f"reflect: the {what} went away; your place is saved. Relaunch `reflect` "
               "when it is back, or use `reflect --text` to type.", file=sys.stderr, flush=True)
 
-    def execute(self, actions: list) -> list[ev.Event]:
+    def execute(self, actions: list, answered: bool = False) -> list[ev.Event]:
+        """Carry out ``actions``; ``answered``: they reply to an open answer, so
+        words said over them that are not a command continue that answer."""
         listen: Optional[ev.Listen] = next((a for a in actions if isinstance(a, ev.Listen)), None)
         for action in actions:
             if isinstance(action, ev.Say):
                 barged = self.io.say(action.text, action.interruptible,
-                                     listen.expect if listen else ())
+                                     listen.expect if listen else (), open_=answered)
                 if barged is not None:  # drop the remaining actions (protocol)
                     res = barged.result
+                    is_command = getattr(self.io.rec, "is_command", None)
+                    continues = bool(answered and res.text and is_command is not None
+                                     and not is_command(res.text))
+                    self._heard_open = continues
                     # Speech not understood is an empty Heard, not Silence.
-                    return [ev.Interrupted(), ev.Heard(res.text, res.confidence if res.text else 0.0)]
+                    return [ev.Interrupted(), ev.Heard(res.text, res.confidence if res.text else 0.0,
+                                                       continues=continues)]
             elif isinstance(action, ev.Save):
                 self.store.save(action.progress, action.entry)
             elif isinstance(action, ev.AdjustRate):
@@ -310,6 +329,7 @@ class VoiceSession:
         if listen is None:
             return [ev.PlaybackFinished()] if actions else []
         res = self.io.listen(listen.expect, listen.open, listen.timeout)
+        self._heard_open = listen.open
         if res is None:
             return [ev.Silence()]
         return [ev.Heard(res.text, res.confidence if res.text else 0.0)]

@@ -20,9 +20,11 @@ HINT_MARK = ".vosk-hint-given"
 
 def add_voice_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("voice")
-    g.add_argument("--engine", choices=("auto", "vosk", "sphinx"), default=None,
+    g.add_argument("--engine", choices=("auto", "whisper", "vosk", "sphinx"), default=None,
                    help="speech recogniser (auto: Vosk if a model is found, else the "
-                        "embedded pocketsphinx)")
+                        "embedded pocketsphinx, with Whisper for open answers and anything "
+                        "they are unsure of when it is installed; whisper: the same, and an "
+                        "error without Whisper; vosk / sphinx: that one alone)")
     g.add_argument("--model", metavar="DIR", default=None, help="Vosk model directory")
     g.add_argument("--input-device", metavar="NAME|INDEX", default=None,
                    help="microphone (see `reflect devices`)")
@@ -68,6 +70,9 @@ def register(sub: Any) -> None:
     r.add_argument("--to", metavar="FILE.wav", type=Path, help="write the reading to a file")
     add_voice_options(r)
     r.set_defaults(func=cmd_read)
+    from assistant import hear_cli
+
+    hear_cli.register(sub, common, add_voice_options)
     m = sub.add_parser("model", parents=[common], help="get or list Vosk speech models")
     msub = m.add_subparsers(dest="model_command", metavar="fetch|list", required=True)
     f = msub.add_parser("fetch", parents=[common],
@@ -170,7 +175,7 @@ def _parallel(**jobs: Callable[[], Any]) -> dict[str, Any]:
 
 
 def open_voice_io(cfg: VoiceConfig, out=None):
-    from assistant.asr import make_recognizer
+    from assistant.hearing import make_hearing
     from assistant.audio import Mic, Player
     from assistant.tts import Tts
     from assistant.voice import Captions, VoiceIO
@@ -178,10 +183,14 @@ def open_voice_io(cfg: VoiceConfig, out=None):
     parts = _parallel(
         player=lambda: Player(cfg.output_device or None),
         mic=lambda: Mic(cfg.input_device or None),
-        rec=lambda: make_recognizer(cfg.engine, cfg.model or None),
+        rec=lambda: make_hearing(cfg.engine, cfg.model or None, _note),
         tts=lambda: Tts(cfg.voice, cfg.rate, cfg.volume),
     )
     return VoiceIO(cfg, parts["tts"], parts["player"], parts["mic"], parts["rec"], Captions(out))
+
+
+def _note(message: str) -> None:
+    _err(message)
 
 
 def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
@@ -202,7 +211,7 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
         return EXIT_ERROR
     try:
         print(f"[listening with {io.rec.name}; say \"what can I say?\" for help]")
-        if io.rec.name == "sphinx":
+        if io.rec.stream.name == "sphinx" and not io.rec.has_whisper:
             mark = _data_dir(args) / HINT_MARK
             print(f"[{models.FETCH_HINT}]")
             if not mark.exists():  # spoken once; printed every time
@@ -212,6 +221,7 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
                     mark.touch(mode=0o600)  # private like everything in the data dir
                 except OSError:
                     pass
+        io.rec.understand_with(engine.matcher)
         io.barge_expect = barge_phrases(engine)
         io.section_names = section_names(engine)
         io.trace = _trace_file()

@@ -7,7 +7,7 @@ Example ``voice.toml``::
     volume = 0.9           # 0.0 .. 1.0
     silence = 0.8          # seconds of quiet that end an answer
     listen_timeout = 8.0   # seconds without an answer before a gentle re-prompt
-    engine = "auto"        # auto | vosk | sphinx
+    engine = "auto"        # auto | whisper | vosk | sphinx
     model = ""             # Vosk model directory ("" = search the usual places)
     input_device = ""      # name or index ("" = system default)
     output_device = ""
@@ -70,6 +70,6 @@ def load_config(path: Optional[Path]) -> VoiceConfig:
         raise ConfigError(f"{path}: volume should be between 0.0 and 1.0")
     if cfg.silence <= 0 or cfg.listen_timeout <= 0:
         raise ConfigError(f"{path}: silence and listen_timeout should be positive")
-    if cfg.engine not in ("auto", "vosk", "sphinx"):
-        raise ConfigError(f"{path}: engine should be auto, vosk or sphinx")
+    if cfg.engine not in ("auto", "whisper", "vosk", "sphinx"):
+        raise ConfigError(f"{path}: engine should be auto, whisper, vosk or sphinx")
     return cfg

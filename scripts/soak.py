@@ -4,6 +4,9 @@ silences, nonsense and real answers from a synthesised user; samples memory.
 
     python scripts/soak.py --duration 600            # 10 minutes
     python scripts/soak.py --duration 60 --json      # what tests/test_soak.py runs
+    python scripts/soak.py --paused --duration 7200  # on a break all afternoon: it only
+                                                     # listens for "resume"; room noise and
+                                                     # chatter, never "resume" itself
 
 The session runs in this process (the same code as `reflect`: content, store,
 engine, voice I/O, VoiceSession) so that its queues can be looked at while it
@@ -52,6 +55,9 @@ REAL = [
     "it still hurts when i think about it", "go to the apology section", "go back",
 ]
 VOICES = ("en-us", "en-us+f3", "en-gb", "en-us+m5")
+PAUSED_SKIP = {"resume", "go on", "yes", "next", "go to the apology section",
+               "read me the section about forgiveness", "go back", "repeat that"}
+"""Lines that would end a break."""
 
 
 def rss_kb() -> int:
@@ -80,8 +86,8 @@ class User:
     """Plays into the microphone feed: constant background noise, plus a
     schedule of long silences, nonsense, real answers and noise bursts."""
 
-    def __init__(self, feed: str, tmp: Path, rng: random.Random) -> None:
-        self.feed, self.rng = feed, rng
+    def __init__(self, feed: str, tmp: Path, rng: random.Random, paused: bool = False) -> None:
+        self.feed, self.rng, self.paused = feed, rng, paused
         self.stop = threading.Event()
         self._procs: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
@@ -90,7 +96,10 @@ class User:
         self.bursts = [noise_wav(tmp / f"burst{i}.wav", rng.uniform(0.2, 1.5), kind, rng.uniform(-20, -8))
                        for i, kind in enumerate(("whitenoise", "brownnoise", "pinknoise"))]
         self.nonsense = [espeak_wav(t, tmp / f"n{i}.wav", rng.choice(VOICES)) for i, t in enumerate(NONSENSE)]
-        self.real = [espeak_wav(t, tmp / f"r{i}.wav", rng.choice(VOICES)) for i, t in enumerate(REAL)]
+        # On a break, the room talks (a television, a phone call) but nobody
+        # says "resume" or "goodbye": the session must listen all along.
+        real = [t for t in REAL if t not in PAUSED_SKIP] if paused else REAL
+        self.real = [espeak_wav(t, tmp / f"r{i}.wav", rng.choice(VOICES)) for i, t in enumerate(real)]
         self._threads = [threading.Thread(target=self._noise, daemon=True),
                          threading.Thread(target=self._talk, daemon=True)]
 
@@ -160,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=None,
                    help="seconds before memory growth is counted (default: a third, at most 120)")
     p.add_argument("--data-dir", type=Path, default=None, help="default: a fresh temporary directory")
-    p.add_argument("--engine", default="sphinx", choices=("auto", "vosk", "sphinx"))
+    p.add_argument("--engine", default="auto", choices=("auto", "whisper", "vosk", "sphinx"))
+    p.add_argument("--paused", action="store_true",
+                   help="start on a break and stay there: only room noise and chatter")
     p.add_argument("--input-device", default="mic")
     p.add_argument("--output-device", default="spk")
     p.add_argument("--feed", default="mic_feed", help="sink the simulated user plays into")
@@ -181,10 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="reflect-soak-"))
     data = args.data_dir or tmp / "data"
     rng = random.Random(args.seed)
-    user = User(args.feed, tmp, rng)
+    user = User(args.feed, tmp, rng, paused=args.paused)
 
     content = load_content()
     store = Store(data)
+    if args.paused:
+        from assistant.events import Progress
+
+        first = content.script.sections[1]
+        store.save(Progress(section=first.id, step=first.start, perspective="hurt", paused=True))
     # `reflect`'s own voice path (voice_cli.run_voice), keeping hold of its I/O.
     out = open(os.devnull, "w") if args.quiet else sys.stdout
     opened: list = []

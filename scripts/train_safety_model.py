@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     calibration = tuple(s.strip() for s in args.calibrate_on.split(",") if s.strip())
     model_dir = find_model_dir()
     if model_dir is None:
-        sys.exit("reflect: the sentence model is not installed (run: python scripts/fetch_safety_model.py)")
+        sys.exit("reflect: the sentence model is not installed (run: python scripts/fetch_models.py safety)")
     sets = {s: (read_lines(DATA / s / "safety_positive.txt"), read_lines(DATA / s / "safety_negative.txt"))
             for s in dict.fromkeys(SETS + WRITTEN_SETS + calibration) if (DATA / s / "safety_positive.txt").is_file()}
     held = [s for s in calibration if s in sets]

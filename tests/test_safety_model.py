@@ -101,7 +101,7 @@ def test_doctor_reports_the_safety_model(tmp_path):
                           env=dict(base, REFLECT_SAFETY_MODEL=str(tmp_path / "nowhere")))
     assert gone.returncode == 1
     line = next(x for x in gone.stdout.splitlines() if "safety model" in x)
-    assert line.startswith("  FAIL") and "fetch_safety_model.py" in line and "rules alone" in line
+    assert line.startswith("  FAIL") and "fetch_models.py safety" in line and "rules alone" in line
 
 
 def test_the_installed_copy_finds_the_model_too(tmp_path):

@@ -12,7 +12,7 @@ from assistant.sentence_encoder import EncoderError, SentenceEncoder, WordPiece,
 @pytest.fixture(scope="module")
 def encoder() -> SentenceEncoder:
     where = find_model_dir()
-    assert where is not None, "the safety model is not installed: python scripts/fetch_safety_model.py"
+    assert where is not None, "the safety model is not installed: python scripts/fetch_models.py safety"
     return SentenceEncoder(where)
 
 

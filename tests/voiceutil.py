@@ -285,3 +285,35 @@ class VoiceRun:
             self.rec.stop()
             self.user_rec.stop()
         return rc
+
+
+class RoomNoise:
+    """A room's noise floor (pink noise at ``dbfs`` RMS) played into the
+    microphone feed for as long as the ``with`` block lasts."""
+
+    def __init__(self, feed: str, dbfs: float, tmp: Path) -> None:
+        from reflectkit.speech import pink_noise, write_wav
+
+        pcm = (pink_noise(16000 * 20, dbfs, seed=7) * 32767).astype("<i2").tobytes()
+        self.wav = write_wav(tmp / f"room{dbfs:+.0f}.wav", pcm)
+        self.feed = feed
+        self._stop = False
+        self._proc = None
+
+    def _loop(self) -> None:
+        while not self._stop:
+            self._proc = subprocess.Popen(["paplay", f"--device={self.feed}", str(self.wav)])
+            self._proc.wait()
+
+    def __enter__(self) -> "RoomNoise":
+        import threading
+
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop = True
+        if self._proc is not None:
+            self._proc.terminate()
+        self._thread.join(5)

