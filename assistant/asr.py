@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Protocol, Sequence

@@ -34,8 +34,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from assistant.asr import (RATE, AsrError, Recognizer, Result, block_rms,
-                           make_recognizer, normalise)
+from assistant.asr import RATE, AsrError, Recognizer, Result, make_recognizer, normalise
 
 WHISPER_FLOOR = -1.3
 """Whisper average log-probability mapped to confidence 0.5, below which the
@@ -51,8 +50,8 @@ SPECULATE_AFTER = 0.25
 decoding takes 0.4-0.55 s whatever the utterance's length (Whisper's encoder
 reads a 30 s window), so it starts early enough to be ready when a command's
 0.8 s pause ends."""
-SPEECH_LEVEL = 0.012
-"""RMS above which a block counts as speech, for trimming trailing quiet."""
+TRAIL = int(0.3 * RATE) * 2
+"""Bytes of quiet kept after the last speech for Whisper (a word's fading end)."""
 
 _TRAILING = re.compile(
     r"(\b(and|but|or|so|because|cause|cos|um|uh|er|erm|like|the|a|an|to|of|that|"
@@ -82,9 +81,15 @@ class Hearing:
         self._open = False
         self._expect: tuple[str, ...] = ()
         self._audio = bytearray()
+        self._quiet = 0.0
+        """Quiet so far in the current pause (from the endpointer)."""
         self._speech_end = 0
+        """Bytes of audio up to the end of the last speech."""
         self._spec: Optional[tuple[int, Future]] = None
-        self._decoding = threading.Lock()
+        """(audio length decoded, Whisper's words) of the latest decoding."""
+        self._job: Optional[tuple[Future, bytes, object]] = None
+        self._jobs = threading.Condition()
+        self._worker: Optional[threading.Thread] = None
         self.last_stream = Result("", 0.0)
         """The streaming recogniser's result for the last utterance."""
         self.is_command: Optional[Callable[[str], bool]] = None
@@ -142,14 +147,16 @@ class Hearing:
         self._open = open_
         self._expect = tuple(normalise(p) for p in expect or ())
         self._audio = bytearray()
+        self._quiet = 0.0
         self._speech_end = 0
         self._spec = None
         self.stream.start(expect, open_)
 
     def feed(self, pcm: bytes) -> str:
+        if self._quiet == 0.0:  # speech, or an utterance cut at its longest
+            self._speech_end = len(self._audio) + len(pcm)
+        self._quiet = 0.0
         self._audio += pcm
-        if len(pcm) and block_rms(pcm) >= SPEECH_LEVEL:
-            self._speech_end = len(self._audio)
         return self.stream.feed(pcm)
 
     def finish(self) -> Result:
@@ -182,11 +189,13 @@ class Hearing:
     # ---------------------------------------------------------------- turns
 
     def turn_over(self, quiet: float, silence: float) -> bool:
-        """Called after each quiet block of an utterance: has the person finished?
+        """Called before each quiet block of an utterance is fed: has the
+        person finished? ``quiet``: seconds of it so far, this block included;
+        ``silence``: the ordinary pause that ends a command.
 
-        ``silence`` is the ordinary pause that ends a command. From a short
-        pause on, Whisper decodes the words so far in the background, so that
-        they are usually ready when the turn ends."""
+        From a short pause on, Whisper decodes the words so far in the
+        background, so that they are usually ready when the turn ends."""
+        self._quiet = quiet
         w = self.whisper
         if w is not None and quiet >= SPECULATE_AFTER:
             self._words_so_far(w)
@@ -203,28 +212,46 @@ class Hearing:
             return True
         return quiet >= (TRAILING_SILENCE if trails_off(text) else OPEN_SILENCE)
 
+    def pending_words(self) -> Optional[Future]:
+        """The latest background decoding (for benchmarks fed faster than
+        real time, which give it the time it would have had)."""
+        return self._spec[1] if self._spec else None
+
     def _words_so_far(self, w) -> Future:
-        """Whisper's decoding of the audio up to the last speech (cached). A
-        decoding that a newer one has replaced before it began is skipped."""
-        end = min(len(self._audio), self._speech_end + int(0.3 * RATE) * 2)
+        """Whisper's words for the audio up to the last speech (and a little
+        quiet after it); one decoding per pause, on one worker thread. A
+        request a newer one replaced before it began is answered with nothing."""
+        end = min(len(self._audio), self._speech_end + TRAIL)
         if self._spec is not None and self._spec[0] == end:
             return self._spec[1]
-        pcm = bytes(self._audio[:end])
         future: Future = Future()
+        with self._jobs:
+            if self._job is not None:
+                self._job[0].set_result(("", 0.0))  # the person went on speaking
+            self._job = (future, bytes(self._audio[:end]), w)
+            self._jobs.notify()
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._decode_jobs, daemon=True,
+                                                name="whisper-decode")
+                self._worker.start()
         self._spec = (end, future)
-
-        def run() -> None:
-            with self._decoding:
-                if self._spec is None or self._spec[1] is not future:
-                    future.set_result(("", 0.0))  # the person went on speaking
-                    return
-                try:
-                    future.set_result(w.transcribe(pcm))
-                except Exception:  # a decoding failure is heard as nothing said
-                    future.set_result(("", 0.0))
-
-        threading.Thread(target=run, daemon=True, name="whisper-decode").start()
         return future
+
+    def _decode_jobs(self) -> None:
+        while True:
+            with self._jobs:
+                while self._job is None:
+                    self._jobs.wait()
+                future, pcm, w = self._job
+                self._job = None
+            try:
+                future.set_result(w.transcribe(pcm))
+            except Exception:  # a decoding failure is heard as nothing said
+                future.set_result(("", 0.0))
+
+
+WARM_UP = (np.sin(np.arange(RATE) / 3.0) * 3000).astype("<i2").tobytes()
+"""One second of a tone: Whisper writes nothing for it."""
 
 
 def load_whisper_in_background(on_error: Callable[[str], None]) -> Optional[Future]:
@@ -240,7 +267,9 @@ def load_whisper_in_background(on_error: Callable[[str], None]) -> Optional[Futu
 
     def run() -> None:
         try:
-            future.set_result(Whisper())
+            w = Whisper()
+            w.transcribe(WARM_UP)  # the first decoding sets up its buffers: ~1 s, not the user's
+            future.set_result(w)
         except WhisperUnavailable as exc:
             on_error(f"{exc}; until then the embedded recogniser hears alone")
             future.set_exception(exc)

@@ -53,6 +53,13 @@ on breath and room noise."""
 LOW_LOGPROB = -1.0
 
 
+TOKENS_PER_SECOND = 8
+"""Speech runs at 2-4 words a second: a cap on what one utterance can hold. A
+decoding caught in a repeating loop ("um, um, um, ...") took 7.5 s without it,
+and the next utterance waited behind it."""
+MAX_TOKENS = 220
+
+
 class WhisperUnavailable(RuntimeError):
     """faster-whisper or its model is not installed (message says how to fix)."""
 
@@ -96,7 +103,8 @@ class Whisper:
             segments, _ = self._model.transcribe(
                 audio, language="en", beam_size=BEAM, vad_filter=False,
                 condition_on_previous_text=False, without_timestamps=True,
-                initial_prompt=prompt or None, temperature=0.0)
+                initial_prompt=prompt or None, temperature=0.0,
+                max_new_tokens=min(MAX_TOKENS, 10 + int(TOKENS_PER_SECOND * len(audio) / RATE)))
             kept = [s for s in segments
                     if not (s.no_speech_prob > NO_SPEECH and s.avg_logprob < LOW_LOGPROB)]
         text = " ".join(s.text.strip() for s in kept).strip()

@@ -4,7 +4,6 @@ them; the synthesised user speaks over a quiet room's noise floor."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from assistant.asr import RATE, AsrError, SphinxRecognizer, recognise_stream
@@ -50,9 +49,9 @@ class Feed:
     def __call__(self):
         if self.read_count >= len(self.blocks):
             return None
-        spec = getattr(self.wait_for, "_spec", None)
-        if spec is not None:  # real time would have let the background decoding finish
-            spec[1].result()
+        pending = self.wait_for.pending_words() if self.wait_for else None
+        if pending is not None:  # real time would have let the background decoding finish
+            pending.result()
         self.read_count += 1
         return self.blocks[self.read_count - 1]
 

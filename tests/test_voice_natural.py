@@ -11,7 +11,6 @@ counted, and the test fails when more than one utterance in ten needed one.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
