@@ -50,8 +50,10 @@ SPECULATE_AFTER = 0.25
 decoding takes 0.4-0.55 s whatever the utterance's length (Whisper's encoder
 reads a 30 s window), so it starts early enough to be ready when a command's
 0.8 s pause ends."""
-TRAIL = int(0.3 * RATE) * 2
-"""Bytes of quiet kept after the last speech for Whisper (a word's fading end)."""
+TRAIL = int(SPECULATE_AFTER * RATE) * 2
+"""Bytes of quiet kept after the last speech for Whisper (a word's fading
+end): as long as the pause that starts a decoding, so that every later block
+of the same pause asks for the same audio, decoded once."""
 
 _TRAILING = re.compile(
     r"(\b(and|but|or|so|because|cause|cos|um|uh|er|erm|like|the|a|an|to|of|that|"
