@@ -75,7 +75,7 @@ def natural_session(run: VoiceRun, voices: tuple[str, ...]) -> dict:
             facts=f, key="break", means="break|pause")
     run.wait_listening()
     f["paused_state"] = reflect_json(run.data_dir, "status")
-    command(run, "right i'm back now", next(v), r"^Reflect: (?!.*(didn't|sorry))",
+    command(run, "okay i'm back let's carry on", next(v), r"^Reflect: (?!.*(didn't|sorry))",
             facts=f, key="resume")
     command(run, "that's enough for today bye", next(v), BYE, facts=f, key="bye", means=ENDING)
     f["rc"] = run.finish()
