@@ -75,7 +75,8 @@ def natural_session(run: VoiceRun, voices: tuple[str, ...]) -> dict:
             facts=f, key="break", means="break|pause")
     run.wait_listening()
     f["paused_state"] = reflect_json(run.data_dir, "status")
-    command(run, "okay i'm back let's carry on", next(v), r"^Reflect: (?!.*(didn't|sorry))",
+    command(run, "okay i'm back let's carry on", next(v),
+            r"^Reflect: (?!.*(didn't|sorry|still on a break))",
             facts=f, key="resume")
     command(run, "that's enough for today bye", next(v), BYE, facts=f, key="bye", means=ENDING)
     f["rc"] = run.finish()
@@ -103,6 +104,7 @@ def test_natural_spoken_session(card, tmp_path, voices):
     assert f["repeats"] * 10 <= f["utterances"], log  # at most one in ten said again
     assert f["silent_after_stop"] < 0.6, log
     assert f["paused_state"]["paused"] is True, (f["paused_state"], log)
+    assert reflect_json(data, "status")["paused"] is False, log  # resumed, then goodbye
     entries = reflect_json(data, "journal")
     entries = entries if isinstance(entries, list) else entries.get("entries", [])
     # The answer with a pause in it is one answer, both halves kept; so is the
