@@ -84,7 +84,8 @@ def intents(heard: list[str]) -> list[str]:
     return out
 
 
-NOT_UNDERSTOOD = r"^You: \(not understood\)"
+NOT_UNDERSTOOD = r"^You: \(not understood\)|^Reflect: .*(didn't quite catch|didn't understand that)"
+"""Nothing recognised, or words the engine did not understand: a person says it again."""
 CONFIRM = r"^Reflect: (Did you mean|Just to check)"
 
 
