@@ -97,8 +97,6 @@ class Hearing:
         self.is_command: Optional[Callable[[str], bool]] = None
         """Does this text say a spoken command (the dialog's understanding)?
         Such an utterance at an open question ends at the ordinary pause."""
-        self.decisions: dict[str, int] = {}
-        """How often each engine's words counted (for benchmarks)."""
 
     def understand_with(self, matcher) -> None:
         """Decide turns with the dialog's understanding."""
@@ -164,11 +162,10 @@ class Hearing:
     def finish(self) -> Result:
         w = self.whisper
         if w is None or not self._audio:
-            return self._count(self._stream_result())
+            return self._stream_result()
         text, prob = self._words_so_far(w).result()
         self._cancel_stream()
-        return self._count(Result(text, whisper_confidence(text, prob),
-                                  len(self._audio) / 2 / RATE, "whisper"))
+        return Result(text, whisper_confidence(text, prob), len(self._audio) / 2 / RATE, "whisper")
 
     def _stream_result(self) -> Result:
         res = self.stream.finish()
@@ -183,10 +180,6 @@ class Hearing:
             self.last_stream = Result("", 0.0, 0.0, self.stream.name)
         else:
             self._stream_result()
-
-    def _count(self, res: Result) -> Result:
-        self.decisions[res.engine] = self.decisions.get(res.engine, 0) + 1
-        return res
 
     # ---------------------------------------------------------------- turns
 
