@@ -25,6 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from assistant.content_files import ContentError, content_dir, load_toml
+from assistant.meaning import SLOT_WORDS, MeaningIndex, names_a_part
 
 NONE = "none"
 SLOT = "{section}"
@@ -363,13 +364,18 @@ class IntentMatcher:
     def __init__(self, commands: dict[str, list[str]], fillers: Iterable[str],
                  section_aliases: dict[str, list[str]], stopwords: Iterable[str] = (),
                  replace: dict[str, str] | None = None, narrative: Iterable[str] = (),
-                 wake_words: Iterable[str] = ()) -> None:
+                 wake_words: Iterable[str] = (), statement_words: Iterable[str] = ()) -> None:
         self.normalise = Normaliser(fillers, replace, wake_words)
+        self.examples = commands
+        # Set by load_content when the sentence encoder is installed.
+        self.meaning: MeaningIndex | None = None
         light = {self.normalise(w) for w in stopwords} | {_basic(w) for w in stopwords}
         self.light_words = frozenset(w for w in light if w)
         self.strip = lambda text: " ".join(w for w in text.split() if w not in self.light_words)
         self.sections = SectionFinder(section_aliases, self.normalise)
         self.narrative = frozenset(self.normalise(w) for w in narrative) - {""}
+        # Words of a statement, not a request: no command is guessed by meaning.
+        self.statement = frozenset(self.normalise(w) for w in statement_words) - {""}
         plain: dict[str, list[str]] = {}
         plain_keys: dict[str, list[str]] = {}
         slotted: dict[str, list[str]] = {}
@@ -424,6 +430,10 @@ class IntentMatcher:
             return Match(NONE, 0.0)
         pools = [(self.commands, q, self.commands.scores(q))]
         section, templated = self.sections.find(q)
+        # Meaning helps only with requests: "we keep ..." is a statement.
+        meaning = self.meaning if self.statement.isdisjoint(q.split()) else None
+        if section is None and meaning is not None and names_a_part(text):
+            section, templated = meaning.topic(q, _SLOT_TOKEN) or (None, q)
         if section is not None:
             pools.append((self.slotted, templated, self.slotted.scores(templated)))
         ranked = self._rerank(pools)
@@ -431,10 +441,39 @@ class IntentMatcher:
             return Match(NONE, 0.0)
         best, score = ranked[0]
         alternatives = ranked[1:3]
+        if score < ACCEPT and meaning is not None:
+            guess = self._by_meaning(text, q, (section, templated) if section is not None else None)
+            if guess is not None:
+                return Match(guess[0], ACCEPT, guess[1], ranked[:2])
         if score < CONFIRM:
             return Match(NONE, score, None, ranked[:2])
         sec = section if best in SECTION_INTENTS else None
         return Match(best, score, sec, alternatives)
+
+    def _by_meaning(self, text: str, q: str,
+                    named: tuple[str, str] | None) -> tuple[str, str | None] | None:
+        """A command said in words none of its examples has, found by meaning
+        (assistant/meaning.py): (intent, section) or None. ``q`` is ``text``
+        normalised, ``named`` the section found by name and ``q`` with the
+        name replaced. Not where the words tell a story ("he came back late"):
+        those are answers, whatever they resemble."""
+        section, templated = None, ""
+        if names_a_part(text):  # else a section's name inside an answer is not a request
+            section, templated = self.meaning.topic(q, _SLOT_TOKEN) or named or (None, "")
+        # Story words in the section's topic are the topic's ("the bit about
+        # checking up on your partner").
+        if any(w in self.narrative for w in (templated or q).split()):
+            return None
+        query = templated.replace(_SLOT_TOKEN, SLOT_WORDS) if templated else " ".join(text.lower().split())
+        found = self.meaning.command(query)
+        if found is None:
+            return None
+        intent = found[0]
+        if intent not in COMMANDS or intent in ("yes", "no", "unsure", "perspective"):
+            return None
+        if (intent in SECTION_INTENTS) != bool(templated):
+            return None  # a part of the article without its name, or a name without a part
+        return intent, section if templated else None
 
     def _similar(self, word: str) -> frozenset[str]:
         """Example words that count as ``word`` (itself, inflected, misheard)."""
@@ -843,6 +882,9 @@ def load_matcher(section_aliases: dict[str, list[str]], path: Path | None = None
     replace = norm.get("replace", {})
     if not isinstance(replace, dict) or not all(isinstance(v, str) for v in replace.values()):
         raise ContentError(f"{path}: key 'normalise.replace' must be a table of strings")
+    statement = data.get("meaning", {}).get("statement_words", [])
+    if not isinstance(statement, list) or not all(isinstance(w, str) for w in statement):
+        raise ContentError(f"{path}: key 'meaning.statement_words' must be a list of strings")
     return IntentMatcher(commands, norm.get("fillers", []), section_aliases,
                          norm.get("stopwords", []), replace, norm.get("narrative", []),
-                         norm.get("wake_words", []))
+                         norm.get("wake_words", []), statement)

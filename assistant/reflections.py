@@ -62,6 +62,7 @@ class SectionScript:
     title: str
     spoken_title: str
     aliases: list[str]
+    about: list[str]  # what the section is about, as a reader remembers it (understanding by meaning)
     perspectives: tuple[str, ...]
     start: str
     steps: dict[str, Step]
@@ -210,7 +211,7 @@ def _load_step(c: _Check, step_id: str) -> Step:
 
 def load_section(path: Path, article: Article) -> SectionScript:
     c = _Check(str(path), load_toml(path))
-    c.only(("id", "title", "spoken_title", "aliases", "perspectives", "start", "steps"))
+    c.only(("id", "title", "spoken_title", "aliases", "about", "perspectives", "start", "steps"))
     section_id = c.ident("id")
     title = c.text("title")
     try:
@@ -240,6 +241,7 @@ def load_section(path: Path, article: Article) -> SectionScript:
         title=title,
         spoken_title=c.text("spoken_title", default=title),
         aliases=[a.lower() for a in c.texts("aliases", 1)],
+        about=[a.lower() for a in c.texts("about", 1)],
         perspectives=c.perspectives("perspectives"),
         start=start,
         steps=steps,

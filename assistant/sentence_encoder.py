@@ -153,25 +153,33 @@ class SentenceEncoder:
         except (OSError, ValueError, KeyError) as e:
             raise EncoderError(f"the safety model in {model_dir} could not be read ({e})") from e
         self.dim = int(config["hidden_size"])
+        self.low_rank: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.swapped: dict[str, np.ndarray] = {}
 
     def adapt(self, low_rank: dict[str, tuple[np.ndarray, np.ndarray]],
               replace: dict[str, np.ndarray]) -> None:
-        """Fine-tune the encoder in place: add ``a @ b`` to each named dense
-        layer's (in, out) weight (a low-rank update, as trained by
-        scripts/train_safety_model.py), and swap in the named tensors (layer
-        norms). Names are the model's own ("encoder.layer.0.attention.self.query");
-        EncoderError if one is unknown or does not fit."""
+        """Add a fine-tuning beside the base weights: ``a @ b`` added to each
+        named dense layer's (in, out) weight (a low-rank update, as trained by
+        scripts/train_safety_model.py), and the named tensors (layer norms)
+        swapped. ``encode(text, tuned=True)`` uses it, ``tuned=False`` the
+        model as published, so the safety net's tuning and understanding by
+        meaning share one copy of the weights. Names are the model's own
+        ("encoder.layer.0.attention.self.query"); EncoderError if one is
+        unknown or does not fit."""
+        tuned: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, (a, b) in low_rank.items():
             if name not in self.dense:
                 raise EncoderError(f"the adapter names a layer the model does not have ({name})")
-            w, bias = self.dense[name]
+            w, _ = self.dense[name]
             if a.ndim != 2 or b.ndim != 2 or (a.shape[0], b.shape[1]) != w.shape or a.shape[1] != b.shape[0]:
                 raise EncoderError(f"the adapter for {name} does not fit the model")
-            self.dense[name] = (w + a.astype(np.float32) @ b.astype(np.float32), bias)
+            tuned[name] = (a.astype(np.float32), b.astype(np.float32))
+        swapped: dict[str, np.ndarray] = {}
         for name, t in replace.items():
             if name not in self.w or self.w[name].shape != t.shape:
                 raise EncoderError(f"the adapter's {name} does not fit the model")
-            self.w[name] = t.astype(np.float32)
+            swapped[name] = t.astype(np.float32)
+        self.low_rank, self.swapped = tuned, swapped
 
     @staticmethod
     def _norm(x: np.ndarray, g: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -179,31 +187,38 @@ class SentenceEncoder:
         v = ((x - m) ** 2).mean(-1, keepdims=True)
         return (x - m) / np.sqrt(v + 1e-12) * g + b
 
-    def _dense(self, name: str, x: np.ndarray) -> np.ndarray:
+    def _dense(self, name: str, x: np.ndarray, tuned: bool) -> np.ndarray:
         w, b = self.dense[name]
-        return x @ w + b
+        y = x @ w + b
+        if tuned and name in self.low_rank:
+            a, up = self.low_rank[name]
+            y += (x @ a) @ up
+        return y
 
-    def encode(self, text: str) -> np.ndarray:
+    def encode(self, text: str, tuned: bool = True) -> np.ndarray:
+        """``tuned``: with the fine-tuning added by ``adapt`` (if any)."""
         ids = self.tok.encode(text)
-        n, w = len(ids), self.w
+        n = len(ids)
+        w = self.w | self.swapped if tuned and self.swapped else self.w
+        dense = lambda name, x: self._dense(name, x, tuned)  # noqa: E731
         x = (w[_WORDS][ids]
              + w["embeddings.position_embeddings.weight"][:n]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = self._norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
-            q, k, v = (self._dense(p + f"attention.self.{s}", x).reshape(n, self.heads, -1).transpose(1, 0, 2)
+            q, k, v = (dense(p + f"attention.self.{s}", x).reshape(n, self.heads, -1).transpose(1, 0, 2)
                        for s in ("query", "key", "value"))
             s = q @ k.transpose(0, 2, 1) / np.float32(np.sqrt(q.shape[-1]))
             s = np.exp(s - s.max(-1, keepdims=True))
             s /= s.sum(-1, keepdims=True)
             ctx = (s @ v).transpose(1, 0, 2).reshape(n, -1)
-            x = self._norm(x + self._dense(p + "attention.output.dense", ctx),
+            x = self._norm(x + dense(p + "attention.output.dense", ctx),
                            w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
-            h = self._dense(p + "intermediate.dense", x)
+            h = dense(p + "intermediate.dense", x)
             # GELU (tanh form); h*h*h, as float32 ** 3 takes a slow pow path (2 ms here).
             h = 0.5 * h * (1 + np.tanh(np.float32(0.7978845608) * (h + np.float32(0.044715) * h * h * h)))
-            x = self._norm(x + self._dense(p + "output.dense", h),
+            x = self._norm(x + dense(p + "output.dense", h),
                            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
         e = x.mean(0)
         return (e / (np.linalg.norm(e) + 1e-9)).astype(np.float32)
