@@ -41,6 +41,12 @@ def split_sentences(paragraph: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(paragraph.strip()) if s.strip()]
 
 
+def heading_sentence(title: str) -> str:
+    """A heading said as a sentence: "Going Forward." but "What is Trust?"."""
+    title = speakable(title)
+    return title if title[-1:] in ".?!" else f"{title}."
+
+
 def speakable(text: str) -> str:
     """Text as a speech synthesiser should get it."""
     text = text.replace("&", "and").replace("’", "'").replace("‘", "'")

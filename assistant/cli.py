@@ -219,14 +219,33 @@ def cmd_status(args: argparse.Namespace) -> int:
     elif progress is None:
         print("No reflection started yet. Run `reflect` (or `reflect --text`) to begin.")
     else:
-        from assistant.reflections import load_scripts
-        try:
-            title = load_scripts().by_id(progress.section).title
-        except KeyError:
-            title = progress.section
-        state = "on a break" if progress.paused else "in progress"
-        print(f"At '{title}', step '{progress.step}' ({state}); {len(journal)} journal entries.")
+        print(describe_progress(progress, len(journal)))
     return EXIT_OK
+
+
+def describe_progress(progress, entries: int) -> str:
+    """The same facts as `status --json`, in words a person reads."""
+    from assistant.reflections import load_scripts
+
+    script = load_scripts()
+    kept = f"{entries} journal {'entry' if entries == 1 else 'entries'} kept."
+    if progress.finished:
+        return f"The reflection is finished. {kept}"
+    try:
+        sec = script.by_id(progress.section)
+    except KeyError:
+        return f"In progress. {kept}"
+    number = [s.id for s in script.sections].index(sec.id) + 1
+    where = f"'{sec.title}', part {number} of {len(script.sections)}"
+    asked = [s for s in sec.step_order() if sec.steps[s].kind in ("prompt", "choice")]
+    if progress.reading:
+        where += ", being read aloud"
+    elif progress.step in asked:
+        where += f", question {asked.index(progress.step) + 1} of {len(asked)}"
+    state = "On a break at" if progress.paused else "At"
+    who = {"hurt": "as the one who was hurt", "hurter": "as the one who broke trust",
+           "reflect": "reflecting in general"}.get(progress.perspective or "", "")
+    return f"{state} {where}{f', {who}' if who else ''}. {kept}"
 
 
 # ------------------------------------------------------------------ journal
@@ -248,7 +267,12 @@ def cmd_journal(args: argparse.Namespace) -> int:
     for notice in store.notices:
         print(f"reflect: {notice}", file=sys.stderr)
     if args.export:
-        _export_markdown(entries, args.export)
+        try:
+            _export_markdown(entries, args.export)
+        except OSError as e:
+            print(f"reflect: cannot write {args.export}: {e.strerror or e}. Nothing was exported.",
+                  file=sys.stderr)
+            return EXIT_ERROR
         print(f"Wrote {len(entries)} entries to {args.export}")
         return EXIT_OK
     if args.json:
@@ -264,9 +288,18 @@ def cmd_journal(args: argparse.Namespace) -> int:
 
 def _export_markdown(entries, path: Path) -> None:
     import os
+    from datetime import datetime
+
+    from assistant.reflections import load_scripts
+
+    titles = {sec.id: sec.title for sec in load_scripts().sections}
     lines = ["# My reflection journal", "", "On \"Trust in Relationships\" by Sarah M.", ""]
     for e in entries:
-        lines += [f"## {e.time} — {e.section}", "", f"**{e.prompt}**", "", e.answer, ""]
+        try:  # stored in UTC; shown in the reader's own time
+            when = datetime.fromisoformat(e.time).astimezone().strftime("%-d %B %Y, %H:%M")
+        except ValueError:
+            when = e.time
+        lines += [f"## {titles.get(e.section, e.section)} ({when})", "", f"**{e.prompt}**", "", e.answer, ""]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)  # also when it overwrites an older, readable export
     with os.fdopen(fd, "w", encoding="utf-8") as f:

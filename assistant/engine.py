@@ -11,7 +11,7 @@ import random
 from dataclasses import replace
 from typing import Callable
 
-from assistant.article import speakable
+from assistant.article import heading_sentence, speakable
 from assistant.events import (
     Action, AdjustRate, DeleteJournal, DeviceLost, Event, Heard, Interrupted,
     JournalEntry, Listen, PlaybackFinished, Progress, Quit, Save, Say, Silence, Started,
@@ -240,7 +240,7 @@ class Engine:
         self.mode = READING
         self.p = replace(self.p, reading=True, sentence=sentence)
         if sentence == 0:
-            out.append(Say(speakable(self.section.title) + ".", kind="reading"))
+            out.append(Say(heading_sentence(self.section.title), kind="reading"))
         return self._read_next(out)
 
     def _read_next(self, out: list[Action]) -> list[Action]:

@@ -11,13 +11,15 @@ from assistant.events import (
 )
 from assistant.store import Store
 
-MAX_LINE = 4000  # longer lines are cut: nobody speaks 4000 characters at once
+# A typed answer is kept whole up to this size; a longer one is refused with a
+# message (never cut): understanding compares it with every example.
+MAX_ANSWER = 20_000
 
 
 def clean_line(line: str) -> str:
     """Drop control characters; keep every script and emoji as typed."""
     line = "".join(ch if ch.isprintable() or ch == " " else " " for ch in line)
-    return " ".join(line.split())[:MAX_LINE]
+    return " ".join(line.split())
 
 
 def run_text(engine: Engine, store: Store, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
@@ -51,8 +53,15 @@ def run_text(engine: Engine, store: Store, stdin: TextIO = sys.stdin, stdout: Te
             print("> ", end="", file=stdout, flush=True)
         line = stdin.readline()
         if not line:
-            # End of input: the place is already saved after every turn.
+            # End of input (Ctrl-D): the place is already saved after every turn.
             if interactive:
                 out("")
+            out("Your place and answers are saved. Run `reflect --text` to carry on where you left off.")
             return 0
-        actions = engine.handle(Heard(clean_line(line)))
+        text = clean_line(line)
+        if len(text) > MAX_ANSWER:
+            out(f"That is {len(text):,} characters, more than I can take in one go ({MAX_ANSWER:,}). "
+                "Nothing of it was saved: please send it in parts.")
+            actions = [Listen()]
+            continue
+        actions = engine.handle(Heard(text))

@@ -345,7 +345,7 @@ def _find_section(content: Any, name: str) -> Optional[Any]:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    from assistant.article import speakable
+    from assistant.article import heading_sentence, speakable
     from assistant.session import load_content
     from assistant.tts import Tts, TtsError, write_wav
 
@@ -362,9 +362,16 @@ def cmd_read(args: argparse.Namespace) -> int:
     except (TtsError, ConfigError) as exc:
         _err(str(exc))
         return EXIT_ERROR
-    texts = [speakable(sec.title) + "."] + [speakable(s) for s in sec.sentences]
+    texts = [heading_sentence(sec.title)] + [speakable(s) for s in sec.sentences]
     if args.to:
-        secs = write_wav(str(args.to), [tts.synth(t) for t in texts])
+        if not args.to.parent.is_dir():
+            _err(f"cannot write {args.to}: the folder {args.to.parent} does not exist.")
+            return EXIT_ERROR
+        try:
+            secs = write_wav(str(args.to), [tts.synth(t) for t in texts])
+        except OSError as e:
+            _err(f"cannot write {args.to}: {e.strerror or e}.")
+            return EXIT_ERROR
         print(f"Wrote {sec.title} ({secs:.0f} s) to {args.to}")
         return EXIT_OK
     from assistant.audio import AudioDeviceError, Player

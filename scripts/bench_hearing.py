@@ -10,11 +10,13 @@ same path a live session uses (`reflect hear`), over a room's noise floor.
 The sets (tests/data/hearing/*/) were written by people who saw no grammar,
 example or rule: commands.tsv (intent, section, text) and answers.txt (open
 answers; " | " marks where the speaker stops to think, said here with a
-pause of 1.0, 1.5 or 2.0 s). Each line is spoken by espeak-ng voices
+pause of 1.0, 1.5 or 2.0 s), and not_commands.txt where a set has it
+(answers full of command words, at an open question: none may be taken as
+a command). Each line is spoken by espeak-ng voices
 (accents, female variants, 140-180 words a minute) over pink noise.
 
 It prints: first-try intent accuracy (a confirmation question counts as a
-miss), open-answer word error rate, answers cut short at a pause, the time
+miss), answers taken as commands, open-answer word error rate, answers cut short at a pause, the time
 from the end of the utterance being decided to the words being ready and to
 the first reply sample being synthesised (median, p90), which recogniser's
 words counted, and peak resident memory. --json FILE keeps every utterance.
@@ -45,7 +47,7 @@ from reflectkit.speech import VOICES, in_room, speak, speak_with_pauses  # noqa:
 SETS = ROOT / "tests" / "data" / "hearing"
 PAUSES = (1.0, 1.5, 2.0)
 BLOCK = 640
-COMMANDS_INTENTS = ("yes", "no", "unsure")
+ANSWER_INTENTS = ("yes", "no", "unsure")
 
 
 def words(text: str) -> list[str]:
@@ -67,14 +69,22 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def load_set(name: str) -> tuple[list[dict], list[str]]:
+def load_set(name: str) -> tuple[list[dict], list[str], list[str]]:
+    """Commands, answers (for word error rate) and answers full of command
+    words (not_commands.txt: none may be taken as a command); a set may lack
+    either answer file."""
     import csv
+
+    def lines(file: str) -> list[str]:
+        path = SETS / name / file
+        if not path.exists():
+            return []
+        return [a.strip() for a in path.read_text(encoding="utf-8").splitlines()
+                if a.strip() and not a.startswith("#")]
 
     with open(SETS / name / "commands.tsv", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t") if r.get("text")]
-    answers = [a.strip() for a in (SETS / name / "answers.txt").read_text(encoding="utf-8").splitlines()
-               if a.strip()]
-    return rows, answers
+    return rows, lines("answers.txt"), lines("not_commands.txt")
 
 
 class Run:
@@ -156,9 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     titles = {s.title: s.id for s in content.script.sections}
     rows_out: list[dict] = []
     for set_name in args.set.split(","):
-        commands, answers = load_set(set_name)
+        commands, answers, not_commands = load_set(set_name)
         if args.quick:
-            commands, answers = commands[::3], answers[::3]
+            commands, answers, not_commands = commands[::3], answers[::3], not_commands[::3]
         for noise in (float(x) for x in args.noise.split(",")):
             for vi, (voice, wpm) in enumerate(voices):
                 for k, row in enumerate(commands):
@@ -168,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                     intent, section = predict(content, text, step) if text else ("none", "")
                     want_sec = titles.get(row.get("section") or "", "")
                     right = intent == row["intent"] and (not want_sec or section == want_sec)
-                    asks = (intent not in ("none",) + COMMANDS_INTENTS and res is not None
+                    asks = (intent not in ("none",) + ANSWER_INTENTS and res is not None
                             and res.confidence < 0.5)
                     rows_out.append({
                         "set": set_name, "kind": "command", "noise": noise, "voice": voice,
@@ -195,14 +205,26 @@ def main(argv: list[str] | None = None) -> int:
                         "engine": res.engine if res else "", "realtime": k < args.realtime,
                         "decided_to_words": latency,
                         "to_reply": latency + reply_time(content, tts, text, step)})
+                for k, text in enumerate(not_commands):
+                    pcm = in_room(speak(text, voice, wpm), noise, seed=k + 100 * vi + 70)
+                    res, latency, _ = run.hear(pcm)
+                    heard = res.text if res else ""
+                    intent, section = predict(content, heard, step) if heard else ("none", "")
+                    rows_out.append({
+                        "set": set_name, "kind": "not_command", "noise": noise, "voice": voice,
+                        "said": text, "heard": heard, "intent": intent, "section": section,
+                        "taken_as_command": intent not in ("none", "perspective") + ANSWER_INTENTS,
+                        "realtime": False})
                 done = [r for r in rows_out if r["voice"] == voice and r["noise"] == noise
                         and r["set"] == set_name]
                 c = [r for r in done if r["kind"] == "command"]
                 a = [r for r in done if r["kind"] == "answer"]
+                n = [r for r in done if r["kind"] == "not_command"]
                 print(f"  {set_name} {noise:+.0f} dBFS {voice:<16} commands "
                       f"{sum(r['first_try'] for r in c)}/{len(c)}  answers WER "
                       f"{sum(r['errors'] for r in a) / max(1, sum(r['ref_words'] for r in a)):.3f}"
-                      f"  cut {sum(r['cut'] for r in a)}", flush=True)
+                      f"  cut {sum(r['cut'] for r in a)}"
+                      f"  answers taken as commands {sum(r['taken_as_command'] for r in n)}/{len(n)}", flush=True)
     report(rows_out, hearing)
     if args.json:
         args.json.write_text(json.dumps(rows_out, indent=1), encoding="utf-8")
@@ -216,11 +238,16 @@ def report(rows: list[dict], hearing) -> None:
             c = [r for r in rows if r["set"] == set_name and r["noise"] == noise and r["kind"] == "command"]
             a = [r for r in rows if r["set"] == set_name and r["noise"] == noise and r["kind"] == "answer"]
             wer = sum(r["errors"] for r in a) / max(1, sum(r["ref_words"] for r in a))
+            n = [r for r in rows if r["set"] == set_name and r["noise"] == noise and r["kind"] == "not_command"]
             paused = [r for r in a if r["pauses"]]
-            print(f"  {set_name} {noise:+.0f} dBFS: commands first try {sum(r['first_try'] for r in c)}/{len(c)}"
-                  f" = {100 * np.mean([r['first_try'] for r in c]):.1f} %;"
-                  f" answers WER {100 * wer:.1f} % ({len(a)} answers);"
-                  f" cut at a pause {sum(r['cut'] for r in paused)}/{len(paused)}")
+            line = (f"  {set_name} {noise:+.0f} dBFS: commands first try {sum(r['first_try'] for r in c)}/{len(c)}"
+                    f" = {100 * np.mean([r['first_try'] for r in c]):.1f} %")
+            if a:
+                line += (f"; answers WER {100 * wer:.1f} % ({len(a)} answers);"
+                         f" cut at a pause {sum(r['cut'] for r in paused)}/{len(paused)}")
+            if n:
+                line += f"; answers taken as commands {sum(r['taken_as_command'] for r in n)}/{len(n)}"
+            print(line)
     for kind in ("command", "answer"):
         sel = [r for r in rows if r["realtime"] and r["kind"] == kind]
         lat = [r["decided_to_words"] * 1000 for r in sel]

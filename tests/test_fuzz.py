@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.content_files import ContentError, load_toml  # noqa: E402
 from assistant.article import load_article  # noqa: E402
 from assistant.reflections import load_scripts  # noqa: E402
+from assistant.textmode import MAX_ANSWER  # noqa: E402
 
 GOODBYE = ("Goodbye.", "goodbye.")
 
@@ -91,9 +92,29 @@ def _check_clean_journal(data: Path) -> list[dict]:
         a = e["answer"]
         a.encode("utf-8")  # no lone surrogates
         assert a == a.strip() and a, repr(a[:80])
-        assert len(a) <= 4000, len(a)
+        assert len(a) <= MAX_ANSWER, len(a)
         assert all(ch.isprintable() or ch == " " for ch in a), repr(a[:200])
     return entries
+
+
+def test_a_long_typed_answer_is_kept_whole_and_a_too_long_one_refused_with_a_message(tmp_path):
+    data = tmp_path / "data"
+    long = ("I found the messages and it broke something in me. " * 105).strip()
+    assert 5000 < len(long) < MAX_ANSWER
+    huge = "and then " * (MAX_ANSWER // 9 + 10)
+    lines = ["no", "the one who was hurt", long, huge.strip(), "goodbye"]
+    r = reflect("--text", "--data-dir", str(data), stdin="\n".join(lines).encode() + b"\n")
+    out = r.stdout.decode("utf-8")
+    assert r.returncode == 0 and "Nothing of it was saved" in out, out[-800:]
+    answers = [e["answer"] for e in _check_clean_journal(data)]
+    assert long in answers
+    assert not any(a.startswith("and then") for a in answers)
+
+
+def test_the_end_of_typed_input_says_it_saved(tmp_path):
+    r = reflect("--text", "--data-dir", str(tmp_path / "data"), stdin=b"no\n")
+    assert r.returncode == 0
+    assert r.stdout.decode("utf-8").strip().splitlines()[-1].startswith("Your place and answers are saved")
 
 
 @pytest.mark.parametrize("stdin_errors", ["default", "strict"])
