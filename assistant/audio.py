@@ -158,7 +158,6 @@ class Player:
         self._done.set()
         self._levels: deque[tuple[float, float]] = deque(maxlen=1000)
         """(time, RMS in [0, 1]) of recently played blocks (10 s)."""
-        self.last_sound = 0.0
         """Monotonic time the last audible block went to the device."""
         self.last_pull = time.monotonic()
         """Monotonic time of the device's last request for samples."""
@@ -189,8 +188,6 @@ class Player:
         now = time.monotonic()
         self.last_pull = now
         self._levels.append((now, rms))
-        if rms > 0.002:
-            self.last_sound = now
         if not self._warm.is_set():
             # Warm once the device has pulled ~real time for the last 200 ms.
             recent = [t for t, _ in self._levels if t >= now - 0.2]
@@ -299,8 +296,3 @@ class Mic:
         except Exception:
             pass
 
-
-def rms(block: bytes) -> float:
-    """RMS level of an int16 block in [0, 1]."""
-    a = np.frombuffer(block, dtype=np.int16).astype(np.float32)
-    return float(np.sqrt(np.mean(a * a))) / 32768.0 if len(a) else 0.0

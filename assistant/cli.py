@@ -18,10 +18,8 @@ EXIT_OK, EXIT_ERROR, EXIT_BAD_FILE, EXIT_NO_AUDIO = 0, 1, 2, 3
 
 def _voice_cli():
     """The voice adapters, imported only when needed (text mode stays light)."""
-    try:
-        from assistant import voice_cli
-    except ImportError:  # pragma: no cover - only while voice is being built
-        return None
+    from assistant import voice_cli
+
     return voice_cli
 
 
@@ -42,9 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text", action="store_true",
                    help="type instead of speaking: read answers from standard input, print replies")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
-    vc = _voice_cli()
-    if vc is not None:
-        vc.add_voice_options(p)
+    _voice_cli().add_voice_options(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("sections", parents=[common], help="list the article's sections and their reflection prompts")
@@ -66,8 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--delete", action="store_true", help="delete the journal (asks to confirm)")
     j.add_argument("--yes", action="store_true", help="with --delete: do not ask")
 
-    if vc is not None:
-        vc.register(sub)
+    _voice_cli().register(sub)
     p.set_defaults(common_parser=common)
     return p
 
@@ -123,11 +118,7 @@ def cmd_session(args: argparse.Namespace) -> int:
     if args.text:
         from assistant.textmode import run_text
         return run_text(engine, store)
-    vc = _voice_cli()
-    if vc is None:
-        print("reflect: voice is not available in this build; use --text.", file=sys.stderr)
-        return EXIT_NO_AUDIO
-    return vc.run_voice(args, engine, store)
+    return _voice_cli().run_voice(args, engine, store)
 
 
 # ----------------------------------------------------------------- sections

@@ -48,7 +48,6 @@ def safety_stands(hit: SafetyHit | None, match: Match) -> bool:
 
 # Commands that a plain answer must not be mistaken for at an open prompt
 # unless the match is strong.
-_PAUSE_LIKE = ("pause", "stop_reading")
 
 
 class Engine:

@@ -52,10 +52,6 @@ class Match:
     section: str | None = None
     alternatives: list[tuple[str, float]] = field(default_factory=list)
 
-    @property
-    def runner_up(self) -> tuple[str, float] | None:
-        return self.alternatives[0] if self.alternatives else None
-
     def as_dict(self) -> dict:
         return {
             "intent": self.intent,

@@ -27,9 +27,11 @@ three layers that can each be audited line by line:
      clause), it fires, unless one of the category's `unless` patterns does.
 
 Patterns may name word classes from [lexicon] as {name}; each expands to a
-non-capturing group of its alternatives. Regular expressions rather than a
-statistical model: a false alarm interrupts a person mid-reflection, a miss
-is worse, and both must be explainable.
+non-capturing group of its alternatives. The rules come first because each
+hit names what fired: a false alarm interrupts a person mid-reflection, a
+miss is worse, and both must be explainable. A learned backstop
+(safety_model.py) catches what no rule words, and can set aside a rule's
+hit on a sentence it finds clearly harmless (`check`).
 
 Speed: every rule is compiled with a literal prefilter (`_Rule`). From the
 parsed pattern, a few sets of literal strings are derived such that any match
@@ -402,8 +404,9 @@ class SafetyNet:
         """Rules first (each names what fired), then the learned backstop.
 
         The backstop also reads what a rule caught: a rule's hit on a sentence
-        it scores below its veto (0.5: more likely harmless than not; chosen
-        on sets the rules were never tuned on) is set aside. Rules match
+        it scores below its veto (the classifier's ``veto``, 0.05 in the
+        packaged weights: only a sentence it is nearly sure is harmless;
+        chosen on sets the rules were never tuned on) is set aside. Rules match
         words; "i'd never hurt myself" and "she'll strangle me if i leave the seat up" fire them."""
         t = self.normalise(text)
         if not t:
