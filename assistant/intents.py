@@ -425,11 +425,12 @@ class IntentMatcher:
         if not q:
             return Match(NONE, 0.0)
         pools = [(self.commands, q, self.commands.scores(q))]
-        section, templated = self.sections.find(q)
         # Meaning helps only with requests: "we keep ..." is a statement.
         meaning = self.meaning if self.statement.isdisjoint(q.split()) else None
-        if section is None and meaning is not None and names_a_part(text):
-            section, templated = meaning.topic(q, _SLOT_TOKEN) or (None, q)
+        # A part named by its topic ("the part about talking things through")
+        # is found by meaning first: spelling alone hears "stalking" in "talking".
+        topic = meaning.topic(q, _SLOT_TOKEN) if meaning is not None and names_a_part(text) else None
+        section, templated = topic or self.sections.find(q)
         if section is not None:
             pools.append((self.slotted, templated, self.slotted.scores(templated)))
         ranked = self._rerank(pools)
@@ -450,12 +451,12 @@ class IntentMatcher:
                     named: tuple[str, str] | None) -> tuple[str, str | None] | None:
         """A command said in words none of its examples has, found by meaning
         (assistant/meaning.py): (intent, section) or None. ``q`` is ``text``
-        normalised, ``named`` the section found by name and ``q`` with the
-        name replaced. Not where the words tell a story ("he came back late"):
+        normalised, ``named`` the section found (by topic or by name) and
+        ``q`` with it replaced. Not where the words tell a story ("he came back late"):
         those are answers, whatever they resemble."""
         section, templated = None, ""
-        if names_a_part(text):  # else a section's name inside an answer is not a request
-            section, templated = self.meaning.topic(q, _SLOT_TOKEN) or named or (None, "")
+        if names_a_part(text) and named is not None:  # else a section's name in an answer is no request
+            section, templated = named
         # Story words in the section's topic are the topic's ("the bit about
         # checking up on your partner").
         if any(w in self.narrative for w in (templated or q).split()):

@@ -51,6 +51,7 @@ _TOPIC = re.compile(
 _NAMES_A_PART = re.compile(r"\b(?:bit|bits|part|parts|section|sections|stuff|chapter|piece|passage|"
                            r"article|about|regarding|topic|heading)\b")
 
+_NOT_A_TOPIC = frozenset(("that", "this", "it", "them", "him", "her", "me", "you", "us", "what", "which"))
 Encode = Callable[[str], np.ndarray]
 
 
@@ -145,6 +146,8 @@ class MeaningIndex:
             return None
         group = next(g for g in ("a", "b", "c", "d") if m.group(g))
         words = m.group(group)
+        if words.split()[0] in _NOT_A_TOPIC:
+            return None  # "sorry about that, go ahead": no section is named
         sims = self._topics @ self._encode(words)
         order = np.argsort(-sims)
         best_id = self._topic_ids[order[0]]
