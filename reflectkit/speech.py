@@ -19,7 +19,7 @@ VOICES: tuple[tuple[str, int], ...] = (
 
 def speak(text: str, voice: str = "en-us", wpm: int = 160) -> np.ndarray:
     """``text`` said by an espeak-ng voice: float samples at 16 kHz."""
-    from assistant.frontend import read_wav
+    from assistant.hearing.frontend import read_wav
 
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "u.wav"

@@ -31,6 +31,7 @@ import re
 import resource
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,11 +39,11 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from assistant.asr import RATE, recognise_stream  # noqa: E402
-from assistant.hear_cli import default_step, expectation  # noqa: E402
-from assistant.hearing import make_hearing  # noqa: E402
-from assistant.nlu_eval import predict  # noqa: E402
-from assistant.session import load_content  # noqa: E402
+from assistant.cli.hear import default_step, expectation  # noqa: E402
+from assistant.dialog.session import load_content  # noqa: E402
+from assistant.hearing.recognisers import RATE, recognise_stream  # noqa: E402
+from assistant.hearing.turns import make_hearing  # noqa: E402
+from assistant.understanding.evaluation import predict, says_command  # noqa: E402
 from reflectkit.speech import VOICES, in_room, speak, speak_with_pauses  # noqa: E402
 
 SETS = ROOT / "tests" / "data" / "hearing"
@@ -154,14 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.text:
         return understand_text(args.set.split(","))
 
-    from assistant.tts import Tts
+    from assistant.speech.tts import Tts
 
     content = load_content()
     step = default_step(content)
     expect, open_ = expectation(content, step)
     t0 = time.perf_counter()
     hearing = make_hearing(args.engine, None, lambda m: print(f"note: {m}", file=sys.stderr))
-    hearing.understand_with(content.matcher)
+    hearing.is_command = partial(says_command, content.matcher)
     hearing.wait_for_whisper()
     print(f"recogniser {hearing.name} ready in {time.perf_counter() - t0:.2f} s; step {step}",
           flush=True)

@@ -38,8 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from voiceutil import (Card, Recorder, VoiceRun, espeak_wav, feeder, levels,  # noqa: E402
-                       play_into_mic, read_pcm)
+from voiceutil import Card, Recorder, VoiceRun, espeak_wav, feeder, levels, read_pcm  # noqa: E402
 
 SILENCE = 0.6
 """End-of-utterance silence configured for the session runs (--silence)."""
@@ -276,9 +275,9 @@ def bench_startup(res: Results, runs: int, tmp: Path, card: Card, engine: str = 
 def bench_tts(res: Results, runs: int, card: Card) -> None:
     print("TTS ...", flush=True)
     os.environ.pop("PULSE_SINK", None)
-    from assistant.audio import Player
-    from assistant.session import load_content
-    from assistant.tts import Tts
+    from assistant.dialog.session import load_content
+    from assistant.speech.tts import Tts
+    from assistant.voice.devices import Player
 
     content = load_content()
     sentences = [s for sec in content.script.sections for s in sec.sentences][:runs]
@@ -312,9 +311,9 @@ def bench_tts(res: Results, runs: int, card: Card) -> None:
 
 def bench_rtf(res: Results, runs: int, tmp: Path) -> None:
     print("recogniser RTF ...", flush=True)
-    from assistant import events as ev
-    from assistant.asr import SphinxRecognizer, VoskRecognizer, recognise_stream
-    from assistant.session import load_content, new_engine
+    from assistant.dialog import events as ev
+    from assistant.dialog.session import load_content, new_engine
+    from assistant.hearing.recognisers import SphinxRecognizer, VoskRecognizer, recognise_stream
 
     engine = new_engine(load_content(), seed=1)
     listen = next(a for a in engine.handle(ev.Started()) if isinstance(a, ev.Listen))

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.content_files import content_dir  # noqa: E402
-from assistant.meaning import INDEX_FILE, write_stored  # noqa: E402
-from assistant.session import load_content, meaning_for  # noqa: E402
+from assistant.content.files import content_dir  # noqa: E402
+from assistant.dialog.session import load_content, meaning_for  # noqa: E402
+from assistant.understanding.meaning import INDEX_FILE, write_stored  # noqa: E402
 
 
 def main() -> int:

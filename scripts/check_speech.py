@@ -9,7 +9,7 @@ the article read through `speakable`), then:
      every distinct word and lists words it spells out letter by letter or
      does not know (several stressed syllables in one short word);
   3. with --out DIR, renders every text to WAV with the project's own speech
-     output (assistant.tts) so that a person can listen through a sample.
+     output (assistant.speech.tts) so that a person can listen through a sample.
 
 Exit status 1 when anything in the assistant's own phrasings (not the
 author's article) is flagged.
@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.article import speakable  # noqa: E402
-from assistant.content_files import content_dir, load_toml  # noqa: E402
-from assistant.session import load_content  # noqa: E402
+from assistant.content.article import speakable  # noqa: E402
+from assistant.content.files import content_dir, load_toml  # noqa: E402
+from assistant.dialog.session import load_content  # noqa: E402
 
 _RISKY = [
     (re.compile(r"&"), "ampersand"),
@@ -113,7 +113,7 @@ def main() -> int:
           f"{len(words)} distinct words; {flagged_own} phrasing(s) to fix, {len(odd)} word(s) to check")
 
     if args.out:
-        from assistant.tts import Tts, write_wav
+        from assistant.speech.tts import Tts, write_wav
 
         tts = Tts()
         items = own + article

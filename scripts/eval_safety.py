@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.safety import load_safety  # noqa: E402
+from assistant.safety.rules import load_safety  # noqa: E402
 
 MIN_RECALL = 0.95
 MAX_FALSE_ALARMS = 0.02

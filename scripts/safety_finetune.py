@@ -1,6 +1,6 @@
 """Fine-tuning the sentence encoder for the safety layer, with JAX (training only).
 
-The assistant runs the encoder with numpy (assistant/sentence_encoder.py);
+The assistant runs the encoder with numpy (assistant/models/encoder.py);
 training needs gradients, so this module writes the same network in
 jax.numpy: the same tokens, layers, tanh GELU and mean pooling. The published
 weights stay frozen; each dense layer learns a low-rank update (a @ b, rank
@@ -33,7 +33,7 @@ try:
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise SystemExit("reflect: training needs JAX (pip install -e '.[train]')") from e
 
-from assistant.sentence_encoder import WordPiece, read_safetensors
+from assistant.models.encoder import WordPiece, read_safetensors
 
 RANK, ALPHA = 16, 32.0
 HIDDEN = 64

@@ -24,8 +24,8 @@ espeak-ng and sox.
 
 from __future__ import annotations
 
-import argparse
 import _thread
+import argparse
 import json
 import os
 import random
@@ -184,10 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     warmup = args.warmup if args.warmup is not None else min(120.0, args.duration / 3)
 
-    from assistant import voice_cli
-    from assistant.events import Heard
-    from assistant.session import load_content, new_engine
-    from assistant.store import Store
+    from assistant.cli import voice as voice_cli
+    from assistant.dialog.events import Heard
+    from assistant.dialog.session import load_content, new_engine
+    from assistant.storage.store import Store
 
     tmp = Path(tempfile.mkdtemp(prefix="reflect-soak-"))
     data = args.data_dir or tmp / "data"
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     content = load_content()
     store = Store(data)
     if args.paused:
-        from assistant.events import Progress
+        from assistant.storage.records import Progress
 
         first = content.script.sections[1]
         store.save(Progress(section=first.id, step=first.start, perspective="hurt", paused=True))

@@ -42,9 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from assistant.safety_model import WEIGHTS, Classifier  # noqa: E402
-from assistant.sentence_encoder import find_model_dir  # noqa: E402
 from eval_safety import CALIBRATION_SETS, EXTRA_NEGATIVE, SETS, WRITTEN_SETS, read_lines  # noqa: E402
+
+from assistant.models.encoder import find_model_dir  # noqa: E402
+from assistant.safety.model import WEIGHTS, Classifier  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SEED = 0
@@ -63,7 +64,7 @@ def nlu_negatives() -> list[str]:
 def content_negatives() -> list[str]:
     """Every spoken command and step-answer example of the content: the
     commonest utterances of a session, none of them danger."""
-    from assistant.content_files import content_dir, load_toml
+    from assistant.content.files import content_dir, load_toml
 
     out: list[str] = []
 
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             unseen = {s: (z[f"unseen|{s}|pos"], z[f"unseen|{s}|neg"]) for s in held if f"unseen|{s}|pos" in z.files}
         missing = [s for s in held if s not in unseen]
         if missing:  # never trained on: score them as the assistant will
-            from assistant.safety_model import load_safety_model
+            from assistant.safety.model import load_safety_model
 
             model = load_safety_model(model_dir, last)
             print(f"scoring {', '.join(missing)} with the last run's network")
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {s:9s} unseen: recall@0.5 {np.mean(unseen[s][0] >= 0.5):.3f}  "
               f"false alarms@0.5 {np.mean(unseen[s][1] >= 0.5):.3f}")
 
-    from assistant.safety import load_safety
+    from assistant.safety.rules import load_safety
 
     rules = load_safety(model=False)
     cp = np.concatenate([unseen[s][0] for s in held])
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_agreement(weights: Path, model_dir: Path, texts: list[str], expected: np.ndarray) -> None:
-    from assistant.safety_model import load_safety_model
+    from assistant.safety.model import load_safety_model
 
     model = load_safety_model(model_dir, weights)  # loaded as the assistant loads it
     got = np.array([model.prob(t) for t in texts])

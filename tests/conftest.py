@@ -16,7 +16,7 @@ _cards = itertools.count()
 @pytest.fixture(autouse=True)
 def _restore_pulse_env():
     """Opening a device by PulseAudio name sets PULSE_SINK / PULSE_SOURCE in
-    this process (assistant.audio.resolve_device). A test that opened a private
+    this process (assistant.voice.devices.resolve_device). A test that opened a private
     card's device in-process would otherwise send every later subprocess to a
     sink that no longer exists (ALSA error -5 on open)."""
     saved = {k: os.environ.get(k) for k in ("PULSE_SINK", "PULSE_SOURCE")}

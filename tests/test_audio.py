@@ -8,11 +8,11 @@ import time
 
 import numpy as np
 import pytest
-
-from assistant.asr import SphinxRecognizer, block_rms, recognise_stream
-from assistant.audio import AudioDeviceError, Mic, Player, list_devices, resolve_device
-from assistant.tts import Tts, resample
 from voiceutil import Recorder, espeak_wav, levels, play_into_mic, read_pcm
+
+from assistant.hearing.recognisers import SphinxRecognizer, block_rms, recognise_stream
+from assistant.speech.tts import Tts
+from assistant.voice.devices import AudioDeviceError, Mic, Player, list_devices, resolve_device
 
 LONG = ("Trust is something that two people in a relationship can build together "
         "when they decide to trust each other, and it takes time to grow.")
@@ -179,10 +179,10 @@ class _Store:
 
 def test_microphone_lost_mid_session_saves_and_exits_3(monkeypatch, capsys, tts):
     """The engine gets DeviceLost, its Save is carried out, one clear message, exit 3."""
-    from assistant import voice
-    from assistant.session import load_content, new_engine
-    from assistant.voice import Captions, VoiceIO, VoiceSession
-    from assistant.voice_config import VoiceConfig
+    from assistant.dialog.session import load_content, new_engine
+    from assistant.voice import session as voice
+    from assistant.voice.config import VoiceConfig
+    from assistant.voice.session import Captions, VoiceIO, VoiceSession
 
     monkeypatch.setattr(voice, "DEVICE_GONE", 0.3)
     engine = new_engine(load_content(), seed=1)

@@ -1,13 +1,12 @@
 import time
-from pathlib import Path
 
 import pytest
-
-from assistant.asr import block_rms
-from assistant.audio import Mic, Player
-from assistant.bargein import BargeIn
-from assistant.tts import Tts
 from voiceutil import espeak_wav, play_into_mic
+
+from assistant.hearing.recognisers import block_rms
+from assistant.speech.tts import Tts
+from assistant.voice.bargein import BargeIn
+from assistant.voice.devices import Mic, Player
 
 
 def test_learns_echo_and_ignores_it():

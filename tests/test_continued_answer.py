@@ -4,9 +4,11 @@ at, and one entry in the journal."""
 
 from __future__ import annotations
 
-from assistant.events import Heard, Interrupted, JournalEntry, Progress
-from assistant.store import Store
 from enginekit import Driver
+
+from assistant.dialog.events import Heard, Interrupted
+from assistant.storage.records import JournalEntry, Progress
+from assistant.storage.store import Store
 
 
 def at_open_question() -> Driver:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from assistant.events import DeleteJournal, Heard, Interrupted, Progress, Silence, AdjustRate
 from enginekit import Driver, content
+
+from assistant.dialog.events import AdjustRate, DeleteJournal, Heard, Interrupted, Silence
+from assistant.storage.records import Progress
 
 
 def fresh() -> Driver:
@@ -34,7 +35,7 @@ def test_yes_reads_the_section_sentence_by_sentence_then_asks():
 def test_interrupted_reading_resumes_at_the_same_sentence():
     d = fresh()
     actions = d.engine.handle(Heard("yes"))  # title + first sentence
-    from assistant.events import PlaybackFinished
+    from assistant.dialog.events import PlaybackFinished
     d.engine.handle(PlaybackFinished())       # second sentence is playing
     d.engine.handle(Interrupted())
     assert d.progress.sentence == 1 and d.progress.reading
@@ -361,7 +362,7 @@ class _Guessing:
         self.net, self.guess, self.reply = net, guess, net.reply
 
     def check(self, text: str):
-        from assistant.safety import SafetyHit
+        from assistant.safety.rules import SafetyHit
 
         if text == self.guess:
             return SafetyHit("unclear", "model 0.990 >= 0.950", "model")
@@ -420,9 +421,9 @@ def test_a_rule_hit_while_asking_gives_the_full_reply_at_once():
 
 
 def test_a_sure_command_outweighs_the_learned_layer_but_not_the_rules():
-    from assistant.engine import safety_stands
-    from assistant.intents import Match
-    from assistant.safety import SafetyHit
+    from assistant.dialog.engine import safety_stands
+    from assistant.safety.rules import SafetyHit
+    from assistant.understanding.words import Match
 
     sure = Match("pause", 97.0, None, [])
     guess, rule = SafetyHit("unclear", "model", "model"), SafetyHit("suicide", "x", "pattern")

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.frontend import AudioFileError, dither, read_wav, resample
+from assistant.hearing.frontend import AudioFileError, dither, read_wav, resample
 
 
 def _wav(path: Path, samples: np.ndarray, rate: int, channels: int = 1, width: int = 2) -> Path:

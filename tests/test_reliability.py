@@ -60,7 +60,7 @@ def _env() -> dict:
 
 def _spoken_titles() -> dict[str, str]:
     sys.path.insert(0, str(ROOT))
-    from assistant.reflections import load_scripts
+    from assistant.content.scripts import load_scripts
     return {s.id: s.spoken_title for s in load_scripts().sections}
 
 

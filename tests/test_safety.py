@@ -9,15 +9,27 @@ from pathlib import Path
 
 import pytest
 
-from assistant.content_files import ContentError
-from assistant.safety import load_safety
+from assistant.content.files import ContentError
+from assistant.safety.rules import load_safety
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from eval_safety import (  # noqa: E402
-    CALIBRATION_MIN_RECALL, CALIBRATION_SETS, EXTRA_NEGATIVE, FRESH_MIN_RECALL, FRESH_SETS, MAX_FALSE_ALARMS,
-    SET_MAX_FALSE_ALARMS, MIN_RECALL, SETS, WRITTEN_MAX_FALSE_ALARMS,
-    WRITTEN_MIN_RECALL, WRITTEN_SETS, evaluate, pool, read_lines,
+    CALIBRATION_MIN_RECALL,
+    CALIBRATION_SETS,
+    EXTRA_NEGATIVE,
+    FRESH_MIN_RECALL,
+    FRESH_SETS,
+    MAX_FALSE_ALARMS,
+    MIN_RECALL,
+    SET_MAX_FALSE_ALARMS,
+    SETS,
+    WRITTEN_MAX_FALSE_ALARMS,
+    WRITTEN_MIN_RECALL,
+    WRITTEN_SETS,
+    evaluate,
+    pool,
+    read_lines,
 )
 
 

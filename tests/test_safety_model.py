@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.safety import load_safety
-from assistant.safety_model import WEIGHTS, Classifier, SafetyModelError, load_safety_model
-from assistant.content_files import content_dir
-from assistant.sentence_encoder import SentenceEncoder, find_model_dir
+from assistant.content.files import content_dir
+from assistant.models.encoder import SentenceEncoder, find_model_dir
+from assistant.safety.model import WEIGHTS, Classifier, SafetyModelError, load_safety_model
+from assistant.safety.rules import load_safety
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_ordinary_things_are_not_flagged_by_the_learned_layer(model, text):
 
 
 def test_scores_are_cached_but_bounded(model, monkeypatch):
-    import assistant.safety_model as sm
+    import assistant.safety.model as sm
 
     monkeypatch.setattr(sm, "CACHE_SIZE", 3)
     model._seen.clear()
@@ -112,7 +112,7 @@ def test_the_installed_copy_finds_the_model_too(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "REFLECT_SAFETY_MODEL")}
-    code = ("import assistant, assistant.sentence_encoder as s; "
+    code = ("import assistant, assistant.models.encoder as s; "
             "print(assistant.__file__); print(s.find_model_dir())")
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
                        text=True, timeout=60)

@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.sentence_encoder import EncoderError, SentenceEncoder, WordPiece, find_model_dir, read_safetensors
+from assistant.models.encoder import (
+    EncoderError,
+    SentenceEncoder,
+    WordPiece,
+    find_model_dir,
+    read_safetensors,
+)
 
 
 @pytest.fixture(scope="module")

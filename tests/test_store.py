@@ -6,8 +6,8 @@ import json
 import os
 import stat
 
-from assistant.events import JournalEntry, Progress
-from assistant.store import SCHEMA, Store
+from assistant.storage.records import JournalEntry, Progress
+from assistant.storage.store import SCHEMA, Store
 
 
 def mode(path) -> int:

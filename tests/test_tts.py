@@ -2,10 +2,10 @@ import wave
 
 import numpy as np
 import pytest
-
-from assistant.asr import SphinxRecognizer, recognise_stream
-from assistant.tts import MAX_RATE, MIN_RATE, Tts, TtsError, resample, write_wav
 from voiceutil import feeder
+
+from assistant.hearing.recognisers import SphinxRecognizer, recognise_stream
+from assistant.speech.tts import MAX_RATE, MIN_RATE, Tts, TtsError, resample, write_wav
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_resample_length():
 
 
 def test_cache_is_bounded_by_size_not_only_by_count():
-    from assistant.tts import Tts
+    from assistant.speech.tts import Tts
 
     t = Tts(cache_size=64, cache_bytes=300_000)
     for i in range(12):

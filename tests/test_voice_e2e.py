@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from voiceutil import QUIT_ASKED, VoiceRun, levels
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +61,8 @@ def said_since(run: VoiceRun, m: int) -> list[str]:
 
 
 def _grammar() -> dict[str, tuple[str, ...]]:
-    from assistant.phrases import load_grammar
-    from assistant.reflections import load_scripts
+    from assistant.content.phrases import load_grammar
+    from assistant.content.scripts import load_scripts
 
     return load_grammar([s.spoken_title for s in load_scripts().sections])
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from test_voice_e2e import ENDING, command, reflect_json, silent_after, user_end
 from voiceutil import RoomNoise, VoiceRun
 

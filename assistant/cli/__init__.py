@@ -1,0 +1,1 @@
+"""The `reflect` command: options, subcommands and text mode."""

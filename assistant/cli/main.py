@@ -1,0 +1,297 @@
+"""`reflect`: the command line. Thin: it wires content, store and drivers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from assistant import __version__
+from assistant.content.files import ContentError
+from assistant.storage.store import Store, StoreError
+from assistant.understanding.words import ACCEPT, NONE
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_FILE, EXIT_NO_AUDIO = 0, 1, 2, 3
+
+
+def _voice_cli():
+    """The voice adapters, imported only when needed (text mode stays light)."""
+    from assistant.cli import voice as voice_cli
+
+    return voice_cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="reflect",
+        description="Reflect: a voice-guided reflection on the article 'Trust in Relationships' "
+                    "by Sarah M. Runs offline. With no subcommand it starts a spoken session.",
+    )
+    p.add_argument("--version", action="version", version=f"reflect {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS,
+                        help="where progress and journal are kept (default: $REFLECT_HOME or "
+                             "~/.local/share/reflect)")
+    p.add_argument("--data-dir", metavar="DIR", type=Path, default=None,
+                   help="where progress and journal are kept (default: $REFLECT_HOME or "
+                        "~/.local/share/reflect)")
+    p.add_argument("--text", action="store_true",
+                   help="type instead of speaking: read answers from standard input, print replies")
+    p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
+    _voice_cli().add_voice_options(p)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("sections", parents=[common], help="list the article's sections and their reflection prompts")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    n = sub.add_parser("nlu", parents=[common], help="show how an utterance is understood (intent, section, safety)")
+    n.add_argument("utterance", nargs="?", help="text to understand; without it, one per line from stdin")
+    n.add_argument("--json", action="store_true", help="one JSON object per utterance")
+    n.add_argument("--eval", metavar="FILE", type=Path,
+                   help="evaluate a TSV file (columns intent, section, text[, step]): "
+                        "per-intent precision and recall")
+
+    st = sub.add_parser("status", parents=[common], help="where the reflection stands")
+    st.add_argument("--json", action="store_true")
+
+    j = sub.add_parser("journal", parents=[common], help="show, export or delete your journal")
+    j.add_argument("--json", action="store_true", help="print as JSON")
+    j.add_argument("--export", metavar="FILE.md", type=Path, help="write the journal as Markdown")
+    j.add_argument("--delete", action="store_true", help="delete the journal (asks to confirm)")
+    j.add_argument("--yes", action="store_true", help="with --delete: do not ask")
+
+    _voice_cli().register(sub)
+    p.set_defaults(common_parser=common)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ContentError as e:
+        print(f"reflect: {e}", file=sys.stderr)
+        return EXIT_BAD_FILE
+    except StoreError as e:
+        print(f"reflect: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error of ours.
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("\nreflect: stopped. Your place is saved.", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "sections":
+        return cmd_sections(args)
+    if cmd == "nlu":
+        return cmd_nlu(args)
+    if cmd == "status":
+        return cmd_status(args)
+    if cmd == "journal":
+        return cmd_journal(args)
+    if cmd is not None:
+        return args.func(args)
+    return cmd_session(args)
+
+
+# ------------------------------------------------------------------ session
+def cmd_session(args: argparse.Namespace) -> int:
+    from assistant.dialog.session import load_content, new_engine
+
+    content = load_content()
+    store = Store(args.data_dir)
+    progress = store.load_progress()
+    store.load_journal()  # repairs a damaged journal up front, with a notice
+    for notice in store.notices:
+        print(f"reflect: {notice}", file=sys.stderr)
+    if content.safety.model_error:
+        print(f"reflect: {content.safety.model_error}; the safety net listens with its rules alone.",
+              file=sys.stderr)
+    engine = new_engine(content, progress, seed=args.seed, confirm_quit=not args.text)
+    if args.text:
+        from assistant.cli.text import run_text
+        return run_text(engine, store)
+    return _voice_cli().run_voice(args, engine, store)
+
+
+# ----------------------------------------------------------------- sections
+def cmd_sections(args: argparse.Namespace) -> int:
+    from assistant.content.scripts import load_scripts
+
+    script = load_scripts()
+    rows = [{"id": s.id, "title": s.title, "prompts": s.prompt_count,
+             "sentences": len(s.sentences), "perspectives": list(s.perspectives),
+             "aliases": s.aliases} for s in script.sections]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        print(f"{script.article.title}, by {script.article.author}")
+        for i, r in enumerate(rows):
+            print(f"{i:2d}. {r['title']:<40} {r['prompts']} prompt(s), {r['sentences']} sentences")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- nlu
+def _understand(content, text: str) -> dict:
+    from assistant.dialog.engine import safety_stands
+
+    match = content.matcher.match(text)
+    result = match.as_dict()
+    if match.score < ACCEPT and match.intent != NONE:
+        result["intent"] = NONE  # below acceptance the engine would ask back
+        result["section"] = None
+    hit = content.safety.check(text)
+    if not safety_stands(hit, match):
+        hit = None  # a sure command is not the learned layer's guess (as in the engine)
+    result["safety"] = hit is not None
+    result["safety_layer"] = hit.layer if hit else None  # "model": the engine asks before it stops
+    return result
+
+
+def cmd_nlu(args: argparse.Namespace) -> int:
+    from assistant.dialog.session import load_content
+
+    content = load_content()
+    if args.eval:
+        from assistant.understanding.evaluation import evaluate, format_report
+
+        report = evaluate(content, args.eval)
+        print(json.dumps(report, indent=1) if args.json else format_report(report))
+        return EXIT_OK
+    if args.utterance is not None:
+        result = _understand(content, args.utterance)
+        print(json.dumps(result) if args.json else _describe(result))
+        return EXIT_OK
+    count, started = 0, time.perf_counter()
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")  # junk bytes are text we do not understand
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        result = _understand(content, text)
+        print(json.dumps(result) if args.json else f"{text!r}: {_describe(result)}")
+        count += 1
+    if count:
+        ms = (time.perf_counter() - started) * 1000 / count
+        print(f"reflect: {count} utterances, {ms:.3f} ms each", file=sys.stderr)
+    return EXIT_OK
+
+
+def _describe(r: dict) -> str:
+    extra = f" (section: {r['section']})" if r["section"] else ""
+    safety = " [SAFETY]" if r["safety"] else ""
+    return f"{r['intent']} {r['score']:.0f}{extra}{safety}"
+
+
+# ------------------------------------------------------------------- status
+def cmd_status(args: argparse.Namespace) -> int:
+    store = Store(args.data_dir)
+    progress = store.load_progress()
+    for notice in store.notices:
+        print(f"reflect: {notice}", file=sys.stderr)
+    journal = store.load_journal()
+    data = {"section": progress.section if progress else None,
+            "step": progress.step if progress else None,
+            "sentence": progress.sentence if progress else 0,
+            "reading": progress.reading if progress else False,
+            "paused": progress.paused if progress else False,
+            "perspective": (progress.perspective or None) if progress else None,
+            "finished": progress.finished if progress else False,
+            "journal_entries": len(journal),
+            "data_dir": str(store.dir)}
+    if args.json:
+        print(json.dumps(data))
+    elif progress is None:
+        print("No reflection started yet. Run `reflect` (or `reflect --text`) to begin.")
+    else:
+        print(describe_progress(progress, len(journal)))
+    return EXIT_OK
+
+
+def describe_progress(progress, entries: int) -> str:
+    """The same facts as `status --json`, in words a person reads."""
+    from assistant.content.scripts import load_scripts
+
+    script = load_scripts()
+    kept = f"{entries} journal {'entry' if entries == 1 else 'entries'} kept."
+    if progress.finished:
+        return f"The reflection is finished. {kept}"
+    try:
+        sec = script.by_id(progress.section)
+    except KeyError:
+        return f"In progress. {kept}"
+    number = [s.id for s in script.sections].index(sec.id) + 1
+    where = f"'{sec.title}', part {number} of {len(script.sections)}"
+    asked = [s for s in sec.step_order() if sec.steps[s].kind in ("prompt", "choice")]
+    if progress.reading:
+        where += ", being read aloud"
+    elif progress.step in asked:
+        where += f", question {asked.index(progress.step) + 1} of {len(asked)}"
+    state = "On a break at" if progress.paused else "At"
+    who = {"hurt": "as the one who was hurt", "hurter": "as the one who broke trust",
+           "reflect": "reflecting in general"}.get(progress.perspective or "", "")
+    return f"{state} {where}{f', {who}' if who else ''}. {kept}"
+
+
+# ------------------------------------------------------------------ journal
+def cmd_journal(args: argparse.Namespace) -> int:
+    store = Store(args.data_dir)
+    if args.delete:
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("reflect: add --yes to delete the journal without a question.", file=sys.stderr)
+                return EXIT_ERROR
+            answer = input("Delete your whole journal? This cannot be undone. [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Kept.")
+                return EXIT_OK
+        n = store.delete_journal()
+        print("Journal deleted." if n else "There was no journal to delete.")
+        return EXIT_OK
+    entries = store.load_journal()
+    for notice in store.notices:
+        print(f"reflect: {notice}", file=sys.stderr)
+    if args.export:
+        try:
+            _export_markdown(entries, args.export)
+        except OSError as e:
+            print(f"reflect: cannot write {args.export}: {e.strerror or e}. Nothing was exported.",
+                  file=sys.stderr)
+            return EXIT_ERROR
+        print(f"Wrote {len(entries)} entries to {args.export}")
+        return EXIT_OK
+    if args.json:
+        from dataclasses import asdict
+        print(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if not entries:
+        print("Your journal is empty.")
+    for e in entries:
+        print(f"[{e.time}] {e.section}\n  Q: {e.prompt}\n  A: {e.answer}\n")
+    return EXIT_OK
+
+
+def _export_markdown(entries, path: Path) -> None:
+    import os
+    from datetime import datetime
+
+    from assistant.content.scripts import load_scripts
+
+    titles = {sec.id: sec.title for sec in load_scripts().sections}
+    lines = ["# My reflection journal", "", "On \"Trust in Relationships\" by Sarah M.", ""]
+    for e in entries:
+        try:  # stored in UTC; shown in the reader's own time
+            when = datetime.fromisoformat(e.time).astimezone().strftime("%-d %B %Y, %H:%M")
+        except ValueError:
+            when = e.time
+        lines += [f"## {titles.get(e.section, e.section)} ({when})", "", f"**{e.prompt}**", "", e.answer, ""]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when it overwrites an older, readable export
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))

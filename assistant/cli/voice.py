@@ -1,0 +1,398 @@
+"""Voice parts of the command line: `reflect` (voice session), `devices`,
+`doctor`, `read`, `model fetch|list`. cli.py calls ``add_voice_options``,
+``register`` and ``run_voice``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from assistant.models import vosk as models
+from assistant.understanding.evaluation import says_command
+from assistant.voice.config import CONFIG_NAME, ConfigError, VoiceConfig, load_config
+
+EXIT_OK, EXIT_ERROR, EXIT_NO_AUDIO = 0, 1, 3
+HINT_MARK = ".vosk-hint-given"
+
+
+def add_voice_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("voice")
+    g.add_argument("--engine", choices=("auto", "whisper", "vosk", "sphinx"), default=None,
+                   help="speech recogniser (auto: Vosk if a model is found, else the "
+                        "embedded pocketsphinx, with Whisper for open answers and anything "
+                        "they are unsure of when it is installed; whisper: the same, and an "
+                        "error without Whisper; vosk / sphinx: that one alone)")
+    g.add_argument("--model", metavar="DIR", default=None, help="Vosk model directory")
+    g.add_argument("--input-device", metavar="NAME|INDEX", default=None,
+                   help="microphone (see `reflect devices`)")
+    g.add_argument("--output-device", metavar="NAME|INDEX", default=None,
+                   help="speaker (see `reflect devices`)")
+    g.add_argument("--config", metavar="FILE", type=Path, default=None,
+                   help=f"voice settings (default: {CONFIG_NAME} in the data directory)")
+    g.add_argument("--silence", metavar="SECONDS", type=float, default=None,
+                   help="quiet that ends an answer (default 0.8)")
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    d = getattr(args, "data_dir", None)
+    if d:
+        return Path(d)
+    from assistant.storage.store import default_data_dir
+
+    return default_data_dir()
+
+
+def voice_config(args: argparse.Namespace) -> VoiceConfig:
+    """Config file, then command-line overrides."""
+    path = getattr(args, "config", None) or _data_dir(args) / CONFIG_NAME
+    cfg = load_config(path)
+    for opt, key in (("engine", "engine"), ("model", "model"), ("input_device", "input_device"),
+                     ("output_device", "output_device"), ("silence", "silence")):
+        value = getattr(args, opt, None)
+        if value is not None:
+            setattr(cfg, key, value)
+    return cfg
+
+
+def register(sub: Any) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS)
+    d = sub.add_parser("devices", parents=[common], help="list microphones and speakers")
+    d.set_defaults(func=cmd_devices)
+    doc = sub.add_parser("doctor", parents=[common], help="check speech, audio and models")
+    add_voice_options(doc)
+    from assistant.cli.doctor import cmd_doctor
+
+    doc.set_defaults(func=cmd_doctor)
+    r = sub.add_parser("read", parents=[common], help="read a section aloud (or into a WAV file)")
+    r.add_argument("section", nargs="+", help="section name, e.g. forgiveness")
+    r.add_argument("--to", metavar="FILE.wav", type=Path, help="write the reading to a file")
+    add_voice_options(r)
+    r.set_defaults(func=cmd_read)
+    from assistant.cli import hear as hear_cli
+
+    hear_cli.register(sub, common, add_voice_options)
+    m = sub.add_parser("model", parents=[common], help="get or list Vosk speech models")
+    msub = m.add_subparsers(dest="model_command", metavar="fetch|list", required=True)
+    f = msub.add_parser("fetch", parents=[common],
+                        help=f"download {models.DEFAULT_MODEL.name} (about 40 MB)")
+    f.add_argument("--zip", metavar="FILE", type=Path, help="install from a zip already downloaded")
+    f.add_argument("--force", action="store_true", help="replace an installed copy")
+    f.add_argument("--dest", metavar="DIR", type=Path, help="install into DIR")
+    f.set_defaults(func=cmd_model_fetch)
+    lst = msub.add_parser("list", parents=[common], help="show models found and which is used")
+    lst.add_argument("--model", metavar="DIR", default=None)
+    lst.set_defaults(func=cmd_model_list)
+
+
+def _err(msg: str) -> None:
+    print(f"reflect: {msg}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------- devices
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from assistant.voice.devices import AudioDeviceError, list_devices
+
+    try:
+        devs = list_devices()
+    except AudioDeviceError as exc:
+        _err(str(exc))
+        return EXIT_NO_AUDIO
+    if not devs:
+        _err("no audio devices found; use `reflect --text` to type instead.")
+        return EXIT_NO_AUDIO
+    print(f"{'':2}{'#':>3}  {'in':>3} {'out':>3}  name")
+    for d in devs:
+        mark = ("<" if d.default_in else " ") + (">" if d.default_out else " ")
+        print(f"{mark}{d.index:>3}  {d.inputs:>3} {d.outputs:>3}  {d.name}")
+    print("\n< default microphone, > default speaker. Choose with --input-device / "
+          "--output-device NAME|INDEX (a PulseAudio source/sink name works too).")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- models
+
+
+def cmd_model_fetch(args: argparse.Namespace) -> int:
+    dest = args.dest or models.install_dir(_data_dir(args))
+    spec = models.DEFAULT_MODEL
+    print(f"Fetching {spec.name} into {dest} ...")
+    try:
+        path = models.fetch(spec, dest, zip_file=args.zip, force=args.force)
+    except models.ModelError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    print(f"Installed {path}. `reflect` will now use it.")
+    return EXIT_OK
+
+
+def cmd_model_list(args: argparse.Namespace) -> int:
+    try:
+        found = models.candidates(args.model, _data_dir(args))
+    except models.ModelError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if not found:
+        print("No Vosk model found; the embedded pocketsphinx recogniser is used.")
+        print(models.FETCH_HINT)
+        return EXIT_OK
+    for i, (source, path) in enumerate(found):
+        print(f"{'*' if i == 0 else ' '} {path}  ({source})")
+    print("* the model `reflect` uses")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- building the IO
+
+
+def _parallel(**jobs: Callable[[], Any]) -> dict[str, Any]:
+    """Run constructors at once: the audio streams take ~1-2 s to settle and
+    model loading can overlap with that."""
+    results: dict[str, Any] = {}
+    errors: list[BaseException] = []
+
+    def run(name: str, fn: Callable[[], Any]) -> None:
+        try:
+            results[name] = fn()
+        except BaseException as exc:  # re-raised below in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k, f)) for k, f in jobs.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        for obj in results.values():
+            getattr(obj, "close", lambda: None)()
+        from assistant.voice.devices import AudioDeviceError
+
+        raise next((e for e in errors if isinstance(e, AudioDeviceError)), errors[0])
+    return results
+
+
+def open_voice_io(cfg: VoiceConfig, out=None):
+    from assistant.hearing.turns import make_hearing
+    from assistant.speech.tts import Tts
+    from assistant.voice.devices import Mic, Player
+    from assistant.voice.session import Captions, VoiceIO
+
+    parts = _parallel(
+        player=lambda: Player(cfg.output_device or None),
+        mic=lambda: Mic(cfg.input_device or None),
+        rec=lambda: make_hearing(cfg.engine, cfg.model or None, _note),
+        tts=lambda: Tts(cfg.voice, cfg.rate, cfg.volume),
+    )
+    return VoiceIO(cfg, parts["tts"], parts["player"], parts["mic"], parts["rec"], Captions(out))
+
+
+def _note(message: str) -> None:
+    _err(message)
+
+
+def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
+    """The hands-free session. Exit 3 when there is no microphone or speaker."""
+    from assistant.hearing.recognisers import AsrError
+    from assistant.speech.tts import TtsError
+    from assistant.voice.devices import AudioDeviceError
+    from assistant.voice.session import VoiceSession
+
+    try:
+        cfg = voice_config(args)
+        io = open_voice_io(cfg)
+    except AudioDeviceError as exc:
+        _err(str(exc))
+        return EXIT_NO_AUDIO
+    except (AsrError, TtsError, ConfigError, models.ModelError) as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    try:
+        print(f"[listening with {io.rec.name}; say \"what can I say?\" for help]")
+        if io.rec.stream.name == "sphinx" and not io.rec.has_whisper:
+            mark = _data_dir(args) / HINT_MARK
+            print(f"[{models.FETCH_HINT}]")
+            if not mark.exists():  # spoken once; printed every time
+                io.say(models.FETCH_HINT.replace("`", ""), interruptible=False)
+                try:
+                    mark.parent.mkdir(parents=True, exist_ok=True)
+                    mark.touch(mode=0o600)  # private like everything in the data dir
+                except OSError:
+                    pass
+        io.rec.is_command = partial(says_command, engine.matcher)
+        io.barge_expect = barge_phrases(engine)
+        io.section_names = section_names(engine)
+        io.trace = _trace_file()
+        state = _data_dir(args) / VOICE_STATE
+        load_voice_state(io, state)
+        try:
+            return VoiceSession(engine, store, io).run()
+        finally:
+            save_voice_state(io, state)
+    finally:
+        io.player.close()
+        io.mic.close()
+
+
+def _trace_file() -> Optional[Callable[[str, float], None]]:
+    """REFLECT_VOICE_TRACE=FILE: append "event monotonic-time" lines (for
+    scripts/bench_voice.py; the monotonic clock is shared between processes)."""
+    import os
+
+    path = os.environ.get("REFLECT_VOICE_TRACE")
+    if not path:
+        return None
+
+    def mark(name: str, t: float) -> None:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{name} {t:.6f}\n")
+
+    return mark
+
+
+VOICE_STATE = "voice-state.json"
+"""What the voice side learnt about the room: the echo ratio and the recogniser's
+adaptation to the user's voice, so the next session starts from there."""
+
+
+def load_voice_state(io: Any, path: Path) -> None:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(data, dict):
+        return
+    ratio = data.get("echo_ratio")
+    if isinstance(ratio, (int, float)) and io.barge.min_ratio <= ratio <= io.barge.max_ratio:
+        # A little above what was learnt: the room may have changed.
+        io.barge.ratio = min(io.barge.max_ratio, float(ratio) * 1.5)
+    adapt = data.get(f"adaptation_{io.rec.name}")
+    if isinstance(adapt, str) and hasattr(io.rec, "adaptation"):
+        io.rec.adaptation = adapt
+
+
+def save_voice_state(io: Any, path: Path) -> None:
+    import json
+    import os
+
+    data: dict[str, Any] = {}
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+        data = old if isinstance(old, dict) else {}
+    except (OSError, ValueError):
+        pass
+    if io.barge.learnt >= 50:
+        data["echo_ratio"] = round(io.barge.ratio, 4)
+    if hasattr(io.rec, "adaptation"):
+        data[f"adaptation_{io.rec.name}"] = io.rec.adaptation
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def section_names(engine: Any) -> dict[str, tuple[str, ...]]:
+    """Title -> the first one-or-two-word alias that is part of it, for grammars
+    (the engine's grammar names sections by full title only)."""
+    from assistant.hearing.recognisers import normalise
+
+    out: dict[str, tuple[str, ...]] = {}
+    for sec in getattr(getattr(engine, "script", None), "sections", []):
+        title = normalise(getattr(sec, "spoken_title", "") or sec.title)
+        short = [normalise(a) for a in getattr(sec, "aliases", [])]
+        short = [a for a in short if a and a != title and len(a.split()) <= 2 and a in title]
+        if short:
+            out[title] = tuple(short[:1])
+    return out
+
+
+def barge_phrases(engine: Any) -> tuple[str, ...]:
+    """What a user may say over a reading: the engine's grammar for commands."""
+    from assistant.voice.session import BARGE_FALLBACK, BARGE_INTENTS
+
+    grammar = getattr(engine, "grammar", None) or {}
+    phrases = tuple(dict.fromkeys(p for i in BARGE_INTENTS for p in grammar.get(i, ())))
+    return phrases or BARGE_FALLBACK
+
+
+# ---------------------------------------------------------------- read
+
+
+def _find_section(content: Any, name: str) -> Optional[Any]:
+    best = getattr(content.matcher, "best_section", None)
+    sec_id = best(name) if best else None
+    if sec_id:
+        return content.script.by_id(sec_id)
+    from rapidfuzz import fuzz, process
+
+    titles = {s.id: f"{s.title} {' '.join(s.aliases)}" for s in content.script.sections}
+    hit = process.extractOne(name, titles, scorer=fuzz.WRatio, score_cutoff=60)
+    return content.script.by_id(hit[2]) if hit else None
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    from assistant.content.article import heading_sentence, speakable
+    from assistant.dialog.session import load_content
+    from assistant.speech.tts import Tts, TtsError, write_wav
+
+    content = load_content()
+    name = " ".join(args.section)
+    sec = _find_section(content, name)
+    if sec is None:
+        titles = ", ".join(s.title for s in content.script.sections)
+        _err(f"no section like {name!r}. Sections: {titles}.")
+        return EXIT_ERROR
+    try:
+        cfg = voice_config(args)
+        tts = Tts(cfg.voice, cfg.rate, cfg.volume)
+    except (TtsError, ConfigError) as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    texts = [heading_sentence(sec.title)] + [speakable(s) for s in sec.sentences]
+    if args.to:
+        if not args.to.parent.is_dir():
+            _err(f"cannot write {args.to}: the folder {args.to.parent} does not exist.")
+            return EXIT_ERROR
+        try:
+            secs = write_wav(str(args.to), [tts.synth(t) for t in texts])
+        except OSError as e:
+            _err(f"cannot write {args.to}: {e.strerror or e}.")
+            return EXIT_ERROR
+        print(f"Wrote {sec.title} ({secs:.0f} s) to {args.to}")
+        return EXIT_OK
+    from assistant.voice.devices import AudioDeviceError, Player
+
+    try:
+        player = Player(cfg.output_device or None)
+    except AudioDeviceError as exc:
+        _err(str(exc))
+        return EXIT_NO_AUDIO
+    try:
+        for text in texts:
+            print(f"Reflect: {text}", flush=True)
+            speech = tts.synth(text)
+            player.play(speech.pcm, speech.samplerate)
+            player.wait()
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        player.stop()
+        return 130
+    finally:
+        player.close()
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""The article, the reflection scripts, the spoken phrases and the loaders that check them."""

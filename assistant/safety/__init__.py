@@ -1,0 +1,1 @@
+"""Danger noticed: the rules and the learned backstop."""

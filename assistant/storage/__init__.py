@@ -1,0 +1,1 @@
+"""Progress and journal on disk: private files, written atomically."""

@@ -1,0 +1,1 @@
+"""From words to meaning: which command, which answer, which section."""

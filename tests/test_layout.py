@@ -1,0 +1,58 @@
+"""The package's layout: subpackages in the order data flows, imports pointing down.
+
+A module may import from its own subpackage and from any subpackage below it
+in LAYERS, never from one above: the dialog engine knows nothing of voices or
+files, hearing knows nothing of what words mean.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
+# Bottom first.
+LAYERS = ("storage", "content", "models", "speech", "hearing", "understanding", "safety",
+          "dialog", "voice", "cli")
+
+
+def imports(path: Path) -> set[str]:
+    """The subpackages of ``assistant`` that ``path`` imports, anywhere in it."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            parts = node.module.split(".")
+            if parts[0] == "assistant":
+                if len(parts) > 1:
+                    found.add(parts[1])
+                else:
+                    found.update(a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                parts = a.name.split(".")
+                if parts[0] == "assistant" and len(parts) > 1:
+                    found.add(parts[1])
+    return found
+
+
+def test_every_module_lives_in_a_layer():
+    loose = [p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py")]
+    assert not loose, f"modules outside a subpackage: {loose}"
+    subpackages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert subpackages == set(LAYERS)
+
+
+def test_imports_point_down():
+    upward = []
+    for layer in LAYERS:
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            for target in imports(path):
+                if target in LAYERS and LAYERS.index(target) > LAYERS.index(layer):
+                    upward.append(f"{path.relative_to(PACKAGE.parent)} imports assistant.{target}")
+    assert not upward, "\n".join(upward)
+
+
+def test_the_check_sees_an_upward_import(tmp_path):
+    sample = tmp_path / "m.py"
+    sample.write_text("def f():\n    from assistant.voice.session import VoiceSession\n")
+    assert imports(sample) == {"voice"}
