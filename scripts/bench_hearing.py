@@ -286,7 +286,8 @@ def report(rows: list[dict], hearing) -> None:
         print(f"  {kind}s in real time ({len(sel)}; {engines}): end of utterance decided -> words "
               f"median {pct(lat, 50):.0f} ms, p90 {pct(lat, 90):.0f}; -> first reply sample "
               f"median {pct(rep, 50):.0f} ms, p90 {pct(rep, 90):.0f}")
-    counted = {e: sum(r["engine"] == e for r in rows) for e in dict.fromkeys(r["engine"] for r in rows)}
+    heard = [r for r in rows if "engine" in r]
+    counted = {e: sum(r["engine"] == e for r in heard) for e in dict.fromkeys(r["engine"] for r in heard)}
     print(f"  whose words counted: {counted}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak resident memory {peak:.0f} MB")
