@@ -423,7 +423,7 @@ def test_a_rule_hit_while_asking_gives_the_full_reply_at_once():
 def test_a_sure_command_outweighs_the_learned_layer_but_not_the_rules():
     from assistant.dialog.engine import safety_stands
     from assistant.safety.rules import SafetyHit
-    from assistant.understanding.words import Match
+    from assistant.understanding.match import Match
 
     sure = Match("pause", 97.0, None, [])
     guess, rule = SafetyHit("unclear", "model", "model"), SafetyHit("suicide", "x", "pattern")

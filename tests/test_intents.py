@@ -10,7 +10,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.dialog.session import load_content
-from assistant.understanding.words import ACCEPT, NONE, IntentMatcher, Normaliser
+from assistant.understanding.match import ACCEPT, NONE
+from assistant.understanding.normalise import Normaliser
+from assistant.understanding.words import IntentMatcher
 
 
 @pytest.fixture(scope="module")

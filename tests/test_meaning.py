@@ -11,8 +11,8 @@ import pytest
 
 from assistant.content.files import content_dir
 from assistant.dialog.session import load_content, meaning_for
+from assistant.understanding.match import ACCEPT, NONE
 from assistant.understanding.meaning import INDEX_FILE, MeaningIndex, read_stored
-from assistant.understanding.words import ACCEPT, NONE
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 from assistant import __version__
 from assistant.content.files import ContentError
 from assistant.storage.store import Store, StoreError
-from assistant.understanding.words import ACCEPT, NONE
+from assistant.understanding.match import ACCEPT, NONE
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_FILE, EXIT_NO_AUDIO = 0, 1, 2, 3
 

@@ -32,7 +32,8 @@ from assistant.dialog.events import (
 )
 from assistant.safety.rules import SafetyHit, SafetyNet
 from assistant.storage.records import JournalEntry, Progress
-from assistant.understanding.words import ACCEPT, CONFIRM, NONE, STEP_SLACK, IntentMatcher, Match
+from assistant.understanding.match import ACCEPT, CONFIRM, NONE, STEP_SLACK, Match
+from assistant.understanding.words import IntentMatcher
 
 # Modes the engine can be in (not persisted except through Progress flags).
 STEP, READING, READING_STOPPED, PAUSED, WELCOME_BACK, CONFIRM_INTENT = (

@@ -9,8 +9,9 @@ from assistant.content.phrases import load_grammar, load_guards, load_phrases
 from assistant.content.scripts import Script, load_scripts
 from assistant.dialog.engine import Engine
 from assistant.safety.rules import SafetyNet, load_safety
+from assistant.understanding.loading import load_matcher
 from assistant.understanding.meaning import MeaningIndex, load_not_commands, read_stored
-from assistant.understanding.words import IntentMatcher, load_matcher
+from assistant.understanding.words import IntentMatcher
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from assistant.content.files import ContentError
-from assistant.understanding.words import ACCEPT, NONE, STEP_SLACK
+from assistant.understanding.match import ACCEPT, NONE, STEP_SLACK
 
 ANSWERS = ("yes", "no", "unsure")
 

@@ -16,345 +16,43 @@ tell a story ("he", "she", "last night").
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from assistant.content.files import ContentError, content_dir, load_toml
-from assistant.understanding.meaning import SLOT_WORDS, MeaningIndex, names_a_part
-
-NONE = "none"
-SLOT = "{section}"
-_SLOT_TOKEN = "xsectionx"  # a token that cannot occur in speech
-COMMANDS = (
-    "pause", "resume", "repeat", "next", "back", "read_section", "goto_section",
-    "stop_reading", "slower", "faster", "help", "where_am_i", "list_sections",
-    "quit", "yes", "no", "unsure", "perspective", "delete_journal",
+from assistant.understanding.examples import (
+    INSIDE_WEIGHT,
+    NARRATIVE,
+    TIE_BREAK,
+    TOP_K,
+    UNEXPLAINED,
+    ExampleIndex,
+    SectionFinder,
+    same_word,
 )
-SECTION_INTENTS = ("read_section", "goto_section")
-
-# Whole-utterance command matching: at or above ACCEPT is taken, between
-# CONFIRM and ACCEPT is asked back ("did you mean ...?").
-ACCEPT = 75.0
-CONFIRM = 65.0
-# Step intents (content answers) may be embedded in a longer answer.
-STEP_ACCEPT = 78.0
-# A step's own answer wins over a global command that scores up to this much
-# higher: at a question, an answer is the likelier reading.
-STEP_SLACK = 5.0
-
-
-@dataclass
-class Match:
-    intent: str
-    score: float
-    section: str | None = None
-    alternatives: list[tuple[str, float]] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "intent": self.intent,
-            "score": round(max(0.0, self.score), 1),
-            "section": self.section,
-            "alternatives": [{"intent": i, "score": round(s, 1)} for i, s in self.alternatives],
-        }
-
-
-_PUNCT = re.compile(r"[^\w\s']+", re.UNICODE)
-_SPACES = re.compile(r"\s+")
-# "wait wait", "hold on hold on", "bye bye": a repeated word or pair once.
-_REPEATS = re.compile(r"\b(\w+(?: \w+)?)(?: \1\b)+")
-
-
-def _basic(text: str) -> str:
-    """Lowercase, no punctuation, no apostrophes ("let's" and "lets" alike)."""
-    text = text.lower().replace("\u2019", "'")
-    text = _PUNCT.sub(" ", text).replace("'", "")
-    return _SPACES.sub(" ", text).strip()
-
-
-def _alternation(words: Iterable[str]) -> re.Pattern:
-    words = sorted({w for w in words if w}, key=len, reverse=True)
-    if not words:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
-
-
-class Normaliser:
-    """Recogniser text to a canonical form for matching.
-
-    Lowercase, no punctuation or apostrophes; spelled-out and spoken
-    variants rewritten to one form (``replace``: "let us" -> "lets",
-    "quicker" -> "faster"); fillers dropped ("um", "please", "could you");
-    a stuttered word or pair kept once ("wait wait"); the assistant's name
-    dropped where it addresses it, at the start ("reflect pause"), and kept
-    where it is a word of the answer ("i just want to reflect").
-    """
-
-    def __init__(self, fillers: Iterable[str], replace: dict[str, str] | None = None,
-                 wake_words: Iterable[str] = ()) -> None:
-        self._map = {_basic(k): _basic(v) for k, v in (replace or {}).items() if _basic(k)}
-        self._replace_re = _alternation(self._map)
-        self._fillers = _alternation(self._rewrite(_basic(f)) for f in fillers)
-        wake = sorted({self._rewrite(_basic(w)) for w in wake_words} - {""}, key=len, reverse=True)
-        self._wake = re.compile(r"^(?:(?:%s)\b\s*)+" % "|".join(map(re.escape, wake))) if wake else None
-
-    def _rewrite(self, text: str) -> str:
-        if not self._map:
-            return text
-        return self._replace_re.sub(lambda m: self._map[m.group(0)], text)
-
-    def light(self, text: str) -> str:
-        """Only lowercase and no punctuation: for display and recogniser grammars."""
-        text = text.lower().replace("\u2019", "'")
-        text = _PUNCT.sub(" ", text)
-        return _SPACES.sub(" ", text).strip()
-
-    def __call__(self, text: str) -> str:
-        text = self._rewrite(_basic(text))
-        text = self._fillers.sub(" ", text)
-        text = _SPACES.sub(" ", text).strip()
-        if self._wake is not None:
-            # (the name alone is kept: "reflect" answers "which fits you?")
-            text = self._wake.sub("", text) or text
-        return _REPEATS.sub(r"\1", text)
-
-
-def _sorted_words(text: str) -> str:
-    return " ".join(sorted(text.split()))
-
-
-class _Strings:
-    """A list of strings compared as a whole and word-order-free; each
-    distinct string (and its sorted words) is compared once."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        unique = list(dict.fromkeys(texts))
-        where = {t: i for i, t in enumerate(unique)}
-        self.unique = unique
-        self.sorted = [_sorted_words(t) for t in unique]
-        self.back = np.array([where[t] for t in texts], dtype=np.int64)
-
-    def ratios(self, query: str, cutoff: float = 40) -> np.ndarray:
-        """Best of plain and word-order-free similarity, 0..100, per text."""
-        if not self.unique:
-            return np.zeros(len(self.back), dtype=np.float32)
-        a = process.cdist([query], self.unique, scorer=fuzz.ratio, score_cutoff=cutoff)[0]
-        if " " in query:
-            b = process.cdist([_sorted_words(query)], self.sorted, scorer=fuzz.ratio,
-                              score_cutoff=cutoff)[0]
-            np.maximum(a, b, out=a)
-        return a[self.back]
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _same_word(a: str, b: str) -> bool:
-    """The same word, inflected or slightly misheard ("talking"/"talk")."""
-    if len(a) >= 4 and len(b) >= 4:
-        n = min(len(a), len(b))
-        if a[:n - 1] == b[:n - 1] and (n >= 5 or a[:n] == b[:n]):
-            return True
-        return fuzz.ratio(a, b) >= 80
-    return False
-
-
-# Points off per content word of the utterance that the example does not
-# account for ("i keep going back to that night" is not "keep going"), and
-# more for words that tell a story rather than give a command ("he", "she").
-UNEXPLAINED = 5.0
-NARRATIVE = 12.0
-# An example found inside a longer utterance is never quite a whole match.
-INSIDE_WEIGHT = 0.95
-TIE_BREAK = 0.001
-TOP_K = 8
-
-# Comparisons with light words removed lose a little information: a tie with
-# a whole-utterance match goes to the whole utterance.
-LIGHT_WEIGHT = 0.97
-
-
-class ExampleIndex:
-    """Example phrases grouped by intent; best score per intent.
-
-    ``phrases`` are the examples as written (for recogniser grammars);
-    ``keys`` their canonical forms, which are what is compared.
-    """
-
-    def __init__(self, examples: dict[str, list[str]],
-                 strip: Callable[[str], str] | None = None,
-                 keys: dict[str, list[str]] | None = None) -> None:
-        self.intents = list(examples)
-        self.phrases: list[str] = []
-        self.keys: list[str] = []
-        owners: list[int] = []
-        for i, name in enumerate(self.intents):
-            for j, phrase in enumerate(examples[name]):
-                self.phrases.append(phrase)
-                self.keys.append(keys[name][j] if keys else phrase)
-                owners.append(i)
-        self._owners = np.array(owners, dtype=np.int64)
-        self._strip = strip
-        self._full = _Strings(self.keys)
-        self._stripped = [strip(p) for p in self.keys] if strip else []
-        self._light = _Strings(self._stripped)
-        self._empty = np.array([not p for p in self._stripped], dtype=bool)
-        self._lengths = np.array([max(1, len(p.split())) for p in self._stripped])
-        self.word_counts = np.array([max(1, len(p.split())) for p in self.keys])
-        # Bag of words of the stripped examples: which examples could lie
-        # inside a longer utterance (token-set similarity only for those).
-        vocab: dict[str, int] = {}
-        for p in self._stripped:
-            for w in p.split():
-                vocab.setdefault(w, len(vocab))
-        self._vocab = vocab
-        self._bag = np.zeros((len(self.keys), max(1, len(vocab))), dtype=np.float32)
-        for r, p in enumerate(self._stripped):
-            for w in set(p.split()):
-                self._bag[r, vocab[w]] = 1.0
-        self._bag_len = self._bag.sum(axis=1)
-
-    def scores(self, query: str) -> np.ndarray:
-        """Whole-utterance similarity to every example; also compared with
-        light words removed on both sides (when anything is left)."""
-        scores = self._full.ratios(query)
-        if self._strip is not None:
-            q = self._strip(query)
-            if q:
-                light = self._light.ratios(q) * LIGHT_WEIGHT
-                light[self._empty] = 0
-                np.maximum(scores, light, out=scores)
-                # An example's words inside a longer utterance count, less
-                # the more the utterance says beyond them.
-                words = q.split()
-                cols = [self._vocab[w] for w in set(words) if w in self._vocab]
-                if cols:
-                    overlap = self._bag[:, cols].sum(axis=1)
-                    cand = np.nonzero((overlap > 0) & (overlap * 2 >= self._bag_len))[0]
-                    if len(cand):
-                        inside = process.cdist([q], [self._stripped[i] for i in cand],
-                                               scorer=fuzz.token_set_ratio)[0]
-                        inside = inside * np.minimum(1.0, self._lengths[cand] / len(words)) ** 0.25 * 0.9
-                        # ... and only as much as the utterance holds of the
-                        # example: "my answer is here" is not "i don't want
-                        # to answer that" (a subset scores 100 on token sets).
-                        inside = inside * np.sqrt(overlap[cand] / self._bag_len[cand])
-                        scores[cand] = np.maximum(scores[cand], inside)
-        return scores
-
-    def ranked(self, query: str, scores: np.ndarray | None = None) -> list[tuple[str, float]]:
-        if not self.keys or not query:
-            return []
-        if scores is None:
-            scores = self.scores(query)
-        best = np.zeros(len(self.intents))
-        np.maximum.at(best, self._owners, scores)
-        order = np.argsort(-best, kind="stable")
-        return [(self.intents[i], float(best[i])) for i in order]
-
-
-class SectionFinder:
-    """Finds a section named in an utterance ("the part about forgiveness").
-
-    Aliases and utterances are compared in canonical form (``normalise``).
-    """
-
-    def __init__(self, aliases: dict[str, list[str]],
-                 normalise: Callable[[str], str] | None = None) -> None:
-        norm = normalise or (lambda t: t)
-        pairs = {(norm(a), sid) for sid, names in aliases.items() for a in names}
-        self._aliases = [(a, sid) for a, sid in pairs if a]
-        # Longer names first: "going forward" before "forward".
-        self._aliases.sort(key=lambda x: (-len(x[0]), x[0], x[1]))
-        self._raw = [(a.lower(), sid) for sid, names in aliases.items() for a in names]
-        self._names = [a for a, _ in self._aliases]
-        self._stems: dict[str, list[tuple[str, str]]] = {}
-        for a, sid in self._aliases:
-            if " " not in a and len(a) >= 6:
-                self._stems.setdefault(a[:6], []).append((a, sid))
-
-    def find(self, text: str, cutoff: float = 86.0) -> tuple[str | None, str]:
-        """Return (section id, text with the name replaced by the slot)."""
-        best: tuple[float, int, int, str] | None = None
-        if self._aliases:
-            # One vectorised pass says which names can be in the text at all.
-            near = process.cdist([text], self._names, scorer=fuzz.partial_ratio,
-                                 score_cutoff=cutoff)[0]
-            for i in np.nonzero(near)[0]:
-                alias, sid = self._aliases[i]
-                if len(alias) < 4:
-                    continue
-                if alias in text:
-                    start = text.index(alias)
-                    cand = (100.0 + len(alias) / 100, start, start + len(alias), sid)
-                else:
-                    if len(alias) < 6:
-                        continue
-                    al = fuzz.partial_ratio_alignment(alias, text, score_cutoff=cutoff)
-                    if al is None or al.src_end - al.src_start < 0.8 * len(alias):
-                        continue  # a word of the name ("the", "i") is not the name
-                    cand = (al.score + len(alias) / 100, al.dest_start, al.dest_end, sid)
-                if best is None or cand[0] > best[0]:
-                    best = cand
-        if best is None:
-            best = self._find_split(text)
-        if best is None:
-            return None, text
-        _, start, end, sid = best
-        # Extend to whole words so the remaining template stays clean.
-        while start > 0 and text[start - 1].isalnum():
-            start -= 1
-        while end < len(text) and text[end].isalnum():
-            end += 1
-        templated = (text[:start] + _SLOT_TOKEN + text[end:]).strip()
-        # "the apology session", "the motives action": a misheard "section".
-        templated = _MISHEARD_SECTION.sub(_SLOT_TOKEN + " section", templated)
-        return sid, _SPACES.sub(" ", templated)
-
-    def _find_split(self, text: str) -> tuple[float, int, int, str] | None:
-        """A one-word name said in another form ("apologizing", "communicating")
-        or split by the recogniser ("for giving"): same stem, same section."""
-        spans: list[tuple[str, int, int]] = []
-        pos = []
-        start = 0
-        for w in text.split(" "):
-            pos.append((w, start, start + len(w)))
-            start += len(w) + 1
-        for k, (w, a, b) in enumerate(pos):
-            spans.append((w, a, b))
-            if k + 1 < len(pos):
-                spans.append((w + pos[k + 1][0], a, pos[k + 1][2]))
-        best = None
-        for word, a, b in spans:
-            if len(word) < 6:
-                continue
-            for name, sid in self._stems.get(word[:6], ()):
-                n = _common_prefix(word, name)
-                if n >= 6 and n >= 0.6 * min(len(word), len(name)):
-                    cand = (90.0 + n / 100, a, b, sid)
-                    if best is None or cand[0] > best[0]:
-                        best = cand
-        return best
-
-    def best_section(self, text: str) -> str | None:
-        """Fuzzy lookup of a bare section name (for `reflect read NAME`)."""
-        choices = [a for a, _ in self._raw]
-        hit = process.extractOne(text.lower().strip(), choices, scorer=fuzz.WRatio, score_cutoff=70)
-        return self._raw[hit[2]][1] if hit else None
-
-
-_MISHEARD_SECTION = re.compile(_SLOT_TOKEN + r" (?:session|action|selection|suction|sections)\b")
+from assistant.understanding.keywords import (
+    GENERIC_ANSWERS,
+    GENERIC_KEYWORDS,
+    KEYWORD_WHOLE,
+    TIE_SCORE,
+    WEAK_GENERIC,
+    WEAK_KEYWORDS,
+    Lexicon,
+)
+from assistant.understanding.match import (
+    ACCEPT,
+    COMMANDS,
+    CONFIRM,
+    NONE,
+    SECTION_INTENTS,
+    SLOT,
+    SLOT_TOKEN,
+    STEP_ACCEPT,
+    Match,
+)
+from assistant.understanding.meaning import SLOT_WORDS, MeaningIndex, names_a_part
+from assistant.understanding.normalise import Normaliser, plain_form
 
 
 class IntentMatcher:
@@ -368,7 +66,7 @@ class IntentMatcher:
         self.examples = commands
         # Set by load_content when the sentence encoder is installed.
         self.meaning: MeaningIndex | None = None
-        light = {self.normalise(w) for w in stopwords} | {_basic(w) for w in stopwords}
+        light = {self.normalise(w) for w in stopwords} | {plain_form(w) for w in stopwords}
         self.light_words = frozenset(w for w in light if w)
         self.strip = lambda text: " ".join(w for w in text.split() if w not in self.light_words)
         self.sections = SectionFinder(section_aliases, self.normalise)
@@ -381,11 +79,11 @@ class IntentMatcher:
         slotted_keys: dict[str, list[str]] = {}
         for name, phrases in commands.items():
             for p in phrases:
-                key = self.normalise(p.replace(SLOT, _SLOT_TOKEN))
+                key = self.normalise(p.replace(SLOT, SLOT_TOKEN))
                 if not key:
                     continue
                 shown = self.normalise.light(p)
-                if _SLOT_TOKEN in key:
+                if SLOT_TOKEN in key:
                     slotted.setdefault(name, []).append(shown)
                     slotted_keys.setdefault(name, []).append(key)
                 else:
@@ -395,7 +93,7 @@ class IntentMatcher:
         # Each intent's words: a word another example of the intent uses is
         # part of how people say that command.
         self.vocab = {name: frozenset(w for k in plain_keys.get(name, []) + slotted_keys.get(name, [])
-                                      for w in k.split() if w != _SLOT_TOKEN)
+                                      for w in k.split() if w != SLOT_TOKEN)
                       for name in commands}
         self._words = sorted({w for v in self.vocab.values() for w in v})
         self._by_prefix: dict[str, list[str]] = {}
@@ -432,7 +130,7 @@ class IntentMatcher:
         meaning = self.meaning if self.statement.isdisjoint(q.split()) else None
         # A part named by its topic ("the part about talking things through")
         # is found by meaning first: spelling alone hears "stalking" in "talking".
-        topic = meaning.topic(q, _SLOT_TOKEN) if meaning is not None and names_a_part(text) else None
+        topic = meaning.topic(q, SLOT_TOKEN) if meaning is not None and names_a_part(text) else None
         section, templated = topic or self.sections.find(q)
         if section is not None:
             pools.append((self.slotted, templated, self.slotted.scores(templated)))
@@ -464,7 +162,7 @@ class IntentMatcher:
         # checking up on your partner").
         if any(w in self.narrative for w in (templated or q).split()):
             return None
-        query = templated.replace(_SLOT_TOKEN, SLOT_WORDS) if templated else " ".join(text.lower().split())
+        query = templated.replace(SLOT_TOKEN, SLOT_WORDS) if templated else " ".join(text.lower().split())
         found = self.meaning.command(query)
         if found is None:
             return None
@@ -483,7 +181,7 @@ class IntentMatcher:
             if len(word) >= 4:
                 ratios = process.cdist([word], self._words, scorer=fuzz.ratio, score_cutoff=80)[0]
                 near = {self._words[i] for i in np.nonzero(ratios)[0]}
-                near |= {e for e in self._by_prefix.get(word[:4], ()) if _same_word(word, e)}
+                near |= {e for e in self._by_prefix.get(word[:4], ()) if same_word(word, e)}
             near.add(word)
             hit = frozenset(near)
             if len(self._similar_cache) < 20000:
@@ -518,7 +216,7 @@ class IntentMatcher:
         for index, text, scores in pools:
             if not len(scores):
                 continue
-            words = [w for w in text.split() if w not in self.light_words and w != _SLOT_TOKEN]
+            words = [w for w in text.split() if w not in self.light_words and w != SLOT_TOKEN]
             stripped = self.strip(text)
             k = min(TOP_K, len(scores))
             top = np.argpartition(-scores, k - 1)[:k]
@@ -545,7 +243,7 @@ class IntentMatcher:
         return [(name, score) for name, (_, score) in ordered]
 
     # ----------------------------------------------------------- step intents
-    def _step_index(self, intents: dict[str, list[str]]) -> tuple[ExampleIndex, "_Lexicon"]:
+    def _step_index(self, intents: dict[str, list[str]]) -> tuple[ExampleIndex, "Lexicon"]:
         # Keyed by the example lists themselves (they live as long as the
         # script); the cache keeps them, so their ids cannot be reused.
         key = tuple((n, id(ex)) for n, ex in intents.items())
@@ -559,7 +257,7 @@ class IntentMatcher:
             # step gives to another intent is that intent's alone.
             own = {n: tuple(getattr(ex, "keywords", ())) for n, ex in intents.items()}
             claimed = {k for kws in own.values() for k in kws}
-            lexicon = _Lexicon({n: own[n] + tuple(k for k in GENERIC_KEYWORDS.get(n, ()) + WEAK_GENERIC.get(n, ())
+            lexicon = Lexicon({n: own[n] + tuple(k for k in GENERIC_KEYWORDS.get(n, ()) + WEAK_GENERIC.get(n, ())
                                                   if k not in claimed)
                                 for n in intents},
                                self.normalise, self._command_words(), self.light_words,
@@ -573,7 +271,7 @@ class IntentMatcher:
 
         Answers are often longer than the examples ("yes i think it was a
         misunderstanding"), so partial and token-set similarity count here.
-        An intent's keywords (``_Lexicon``) catch answers worded unlike any
+        An intent's keywords (``Lexicon``) catch answers worded unlike any
         example ("he was sleeping with someone from work"). An answer that
         carries content is a content intent before a bare yes, no or unsure
         ("yes i checked his phone"); "yes i think so" stays yes.
@@ -677,214 +375,3 @@ class IntentMatcher:
             plain = self._answer_words = frozenset().union(
                 *(self.vocab.get(n, frozenset()) for n in GENERIC_ANSWERS)) | self.light_words
         return any(w not in plain for w in words)
-
-
-GENERIC_ANSWERS = ("yes", "no", "unsure")
-# Yes, no and unsure scores this close count as a tie (_pick_answer).
-TIE_SCORE = 1.0
-# A keyword hit scores KEYWORD_BASE plus KEYWORD_STEP per keyword word
-# matched (up to KEYWORD_WORDS words): longer phrases are surer.
-KEYWORD_BASE = 86.0
-KEYWORD_STEP = 3.0
-KEYWORD_WORDS = 4
-# Keywords that account for every content word of the answer.
-KEYWORD_WHOLE = 97.0
-# Ways of saying unsure that read as content words ("i go back and forth").
-GENERIC_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "unsure": ("not sure", "unsure", "dont know", "no idea", "no clue", "torn", "back and forth",
-               "mixed feelings", "two minds", "on the fence", "hard to say", "hard to tell",
-               "cant tell", "cant say", "who knows", "undecided", "uncertain", "not certain",
-               "figuring", "figure it out", "figure that out", "working it out", "working that out",
-               "changing my mind", "change my mind", "cant decide", "havent decided",
-               "not decided", "hard to know", "difficult to say", "difficult to tell", "it depends",
-               "depends on", "cant be sure", "still thinking", "need to think", "no way of knowing",
-               "havent worked out", "not worked out", "in between", "half and half"),
-}
-# How people say yes or no at a yes/no question beyond the global examples
-# ("all the time honestly"); any content keyword beats them.
-WEAK_GENERIC: dict[str, tuple[str, ...]] = {
-    "yes": ("all the time", "constantly", "loads of times", "lots of times", "many times",
-            "every day", "most days", "definitely", "absolutely", "of course", "for sure",
-            "sometimes", "at times", "now and then", "now and again", "occasionally", "often",
-            "plenty", "a lot", "very much", "certainly", "pretty much", "more or less yes"),
-    "no": ("not at all", "not yet", "not really", "no way", "not once", "not ever", "nope",
-           "not at the moment", "not right now", "not so far", "not much", "not since"),
-}
-WEAK_KEYWORDS = frozenset(k for v in WEAK_GENERIC.values() for k in v)
-# Words that negate a keyword said within NEGATION_WINDOW words (light words
-# not counted) before it
-# ("not worth it" is not "worth it"); a keyword that starts with one of them
-# is itself negative. "no" negates only right before ("no secrets"), as an
-# answer opening ("no we keep avoiding it") it does not.
-NEGATORS = frozenset("""not dont doesnt didnt cant couldnt wont wouldnt isnt wasnt arent werent
-    havent hasnt hadnt shouldnt never hardly barely nothing nobody neither nor without""".split())
-NEGATED_VERBS = frozenset("""not dont doesnt didnt cant couldnt wont wouldnt isnt wasnt arent
-    werent havent hasnt hadnt shouldnt never""".split())
-NEGATION_WINDOW = 3
-# Said right after a keyword, these negate it too.
-NEGATED_AFTER = frozenset("isnt wasnt arent werent doesnt didnt dont wont wouldnt".split())
-CLAUSE_BREAKS = frozenset("but and so because though although or".split())
-# Between two words of a keyword phrase up to this many other words may
-# stand ("broke promises" in "broke all his promises").
-KEYWORD_GAP = 2
-# ... except after these: a possessive or article binds to the next word.
-NO_GAP_AFTER = frozenset("my his her their our your its the a an".split())
-# "told her to protect her": "to" after an object starts a new clause, out
-# of reach of a negation before it.
-OBJECTS = frozenset("him her them me it us".split())
-
-
-class _Lexicon:
-    """Per-intent keywords: word stems and short phrases.
-
-    A keyword word of four letters or more matches any word it begins
-    ("cheat" matches cheated, cheating); a shorter one matches exactly
-    unless written with a trailing * ("lie*"). Keywords are normalised like
-    utterances, so "can't" and "cannot" are both "cant".
-    """
-
-    def __init__(self, keywords: dict[str, Iterable[str]], normalise: Callable[[str], str],
-                 command_words: frozenset[str] = frozenset(),
-                 light: frozenset[str] = frozenset(), exact: frozenset[str] = frozenset(),
-                 weak: frozenset[str] = frozenset()) -> None:
-        self.entries: list[tuple[str, tuple[tuple[str, bool | None], ...], bool, bool]] = []
-        self._light = light
-        # Weak keywords ("all the time" for yes) lose to any content keyword.
-        self.weak: set[int] = set()
-        for name, kws in keywords.items():
-            for kw in kws:
-                parts = []
-                for raw in kw.split():
-                    star = raw.endswith("*")
-                    w = normalise(raw.rstrip("*"))
-                    for piece in w.split():
-                        parts.append((piece, star or len(piece) >= 4))
-                if len(parts) < len(kw.split()) and all(
-                        p in NEGATORS or p == "no" or p in light for p, _ in parts):
-                    continue  # "not well" is "not" once "well" is dropped as a filler
-                if len(parts) > 1 and kw not in exact:
-                    # ("dont know" is unsure, "didnt know" is not.) In a phrase any negated verb stands for any other: "wont
-                    # accept" is also said "wouldnt accept", "didnt accept".
-                    parts = [(p, None if p in NEGATED_VERBS else pre) for p, pre in parts]
-                if parts:
-                    negative = parts[0][0] in NEGATORS or parts[0][0] == "no"
-                    command = all(p in command_words for p, _ in parts)
-                    if kw in weak:
-                        self.weak.add(len(self.entries))
-                    self.entries.append((name, tuple(parts), negative, command))
-
-    @staticmethod
-    def _is(u: str, word: str, prefix: bool) -> bool:
-        if prefix is None:
-            return u in NEGATED_VERBS
-        if not prefix:
-            return u == word
-        # "rage" also in "raging", "excuse" in "excusing".
-        return u.startswith(word) or (word[-1] == "e" and u.startswith(word[:-1] + "ing"))
-
-    @classmethod
-    def _find(cls, words: list[str], parts, light: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
-        """(first, last) word positions where the phrase is said (gaps allowed,
-        but none after a possessive or article: "my trust" is not "my
-        girlfriends trust"; after a negated verb only light words: "not
-        enough" is not "didnt feel like enough")."""
-        spans = []
-        first, prefix = parts[0]
-        for i, w in enumerate(words):
-            if not cls._is(w, first, prefix):
-                continue
-            pos, ok = i, True
-            prev, prev_pre = first, prefix
-            for word, pre in parts[1:]:
-                gap = 0 if prev in NO_GAP_AFTER else KEYWORD_GAP
-                for j in range(pos + 1, min(len(words), pos + 2 + gap)):
-                    if cls._is(words[j], word, pre):
-                        pos = j
-                        break
-                    if words[j] in NEGATORS:
-                        ok = False  # "i cant trust him" is not "i trust him"
-                        break
-                    if prev_pre is None and words[j] not in light:
-                        ok = False
-                        break
-                else:
-                    ok = False
-                if not ok:
-                    break
-                prev, prev_pre = word, pre
-            if ok:
-                spans.append((i, pos))
-        return spans
-
-    def _negated(self, words: list[str], start: int, end: int) -> bool:
-        if start > 0 and words[start - 1] == "no":
-            return True
-        if end + 1 < len(words) and words[end + 1] in NEGATED_AFTER:
-            return True  # "counselling isnt for me", "therapy doesnt work"
-        seen = 0  # light words ("at", "it") do not count toward the window
-        for j in range(start - 1, -1, -1):
-            w = words[j]
-            if w in CLAUSE_BREAKS or (w == "to" and j > 0 and words[j - 1] in OBJECTS):
-                return False
-            if w in NEGATORS or (w == "no" and words[j + 1] == "way"):
-                return True
-            if w not in self._light:
-                seen += 1
-                if seen >= NEGATION_WINDOW:
-                    return False
-        return False
-
-    def scores(self, words: list[str], content: set[int]) -> tuple[dict[str, float], set[str]]:
-        """Keyword score per intent, and the intents whose keywords account
-        for every content word of the answer (``content``: their positions)
-        without being how a global command is said ("patience", "letting it
-        go"; not "slow down")."""
-        best: dict[str, float] = {}
-        self.strong = strong = {}
-        covered: dict[str, set[int]] = {}
-        for k, (name, parts, negative, command) in enumerate(self.entries):
-            for start, end in self._find(words, parts, self._light):
-                if not negative and self._negated(words, start, end):
-                    continue
-                if k in self.weak and len(content - set(range(start, end + 1))) > 2:
-                    break  # "he says hes sorry all the time" is no yes
-                score = KEYWORD_BASE + KEYWORD_STEP * min(KEYWORD_WORDS, len(parts))
-                if score > best.get(name, 0.0):
-                    best[name] = score
-                if k not in self.weak and score > strong.get(name, 0.0):
-                    strong[name] = score
-                if not command:
-                    covered.setdefault(name, set()).update(range(start, end + 1))
-                break
-        whole = {n for n, c in covered.items() if content and content <= c}
-        return best, whole
-
-
-def load_matcher(section_aliases: dict[str, list[str]], path: Path | None = None) -> IntentMatcher:
-    path = path or content_dir() / "commands.toml"
-    data = load_toml(path)
-    intents = data.get("intents")
-    if not isinstance(intents, dict):
-        raise ContentError(f"{path}: key 'intents' is missing")
-    commands: dict[str, list[str]] = {}
-    for name, table in intents.items():
-        ex = table.get("examples") if isinstance(table, dict) else None
-        if not isinstance(ex, list) or not ex or not all(isinstance(e, str) for e in ex):
-            raise ContentError(f"{path}: key 'intents.{name}.examples' must be a list of strings")
-        commands[name] = ex
-    missing = [c for c in COMMANDS if c not in commands]
-    if missing:
-        raise ContentError(f"{path}: key 'intents': missing {', '.join(missing)}")
-    norm = data.get("normalise", {})
-    for key in ("fillers", "stopwords", "narrative", "wake_words"):
-        if not isinstance(norm.get(key, []), list):
-            raise ContentError(f"{path}: key 'normalise.{key}' must be a list of strings")
-    replace = norm.get("replace", {})
-    if not isinstance(replace, dict) or not all(isinstance(v, str) for v in replace.values()):
-        raise ContentError(f"{path}: key 'normalise.replace' must be a table of strings")
-    statement = data.get("meaning", {}).get("statement_words", [])
-    if not isinstance(statement, list) or not all(isinstance(w, str) for w in statement):
-        raise ContentError(f"{path}: key 'meaning.statement_words' must be a list of strings")
-    return IntentMatcher(commands, norm.get("fillers", []), section_aliases,
-                         norm.get("stopwords", []), replace, norm.get("narrative", []),
-                         norm.get("wake_words", []), statement)
