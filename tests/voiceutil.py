@@ -187,7 +187,8 @@ class VoiceRun:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
             cwd=str(root))
         self.t_launch = time.monotonic()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
         self._n = 0
 
     def _pump(self) -> None:
@@ -215,9 +216,15 @@ class VoiceRun:
             for t, line in self.lines[since:]:
                 if re.search(pattern, line, re.I):
                     return t
-            if self.proc.poll() is not None and not any(
-                    re.search(pattern, l, re.I) for _, l in self.lines[since:]):
-                raise AssertionError(f"reflect exited waiting for {pattern!r}:\n{self.text()}")
+            if self.proc.poll() is not None:
+                # Everything it wrote is read before deciding, so a failure
+                # shows its last words and exit code, not an empty log.
+                self._pump_thread.join(timeout=5)
+                for t, line in self.lines[since:]:
+                    if re.search(pattern, line, re.I):
+                        return t
+                raise AssertionError(f"reflect exited with code {self.proc.returncode} waiting for "
+                                     f"{pattern!r}; its output (stdout and stderr):\n{self.text()}")
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {pattern!r}:\n{self.text()}")
 
