@@ -93,17 +93,12 @@ class MeaningIndex:
                  stored: dict[str, np.ndarray] | None = None, slot: str = "{section}") -> None:
         self._encode_text = encode
         self._recent: dict[str, np.ndarray] = {}
-        self.vectors: dict[str, np.ndarray] = {}
         stored = stored or {}
+        self._texts: list[str] = []
 
         def embed(texts: list[str]) -> np.ndarray:
-            rows = []
-            for t in texts:
-                v = stored.get(t)
-                if v is None:
-                    v = encode(t)  # a text added since the index was built
-                self.vectors[t] = v
-                rows.append(v)
+            self._texts += texts
+            rows = [stored[t] if t in stored else encode(t) for t in texts]  # encode: added since the build
             return np.stack(rows) if rows else np.zeros((0, 384), np.float32)
 
         said = [(name, ex.replace(slot, SLOT_WORDS)) for name, exs in commands.items() for ex in exs]
@@ -113,6 +108,12 @@ class MeaningIndex:
         named = [(sid, name.lower()) for sid, names in topics.items() for name in names]
         self._topic_ids = np.array([sid for sid, _ in named])
         self._topics = embed([n for _, n in named])
+
+    @property
+    def vectors(self) -> dict[str, np.ndarray]:
+        """Every text compared with, and its vector (for storing them)."""
+        rows = np.concatenate([self._commands, self._not_commands, self._topics])
+        return dict(zip(self._texts, rows))
 
     def _encode(self, text: str) -> np.ndarray:
         """The same words are often asked about twice in one turn (a section's
