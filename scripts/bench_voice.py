@@ -163,7 +163,7 @@ def bench_turns(res: Results, runs: int, tmp: Path, card: Card) -> None:
             target="≤ 150 ms", ok=bool(proc) and statistics.median(proc) <= 0.150)
     res.add("end of utterance decided → first reply sample", decided, target="≤ 150 ms",
             ok=bool(decided) and statistics.median(decided) <= 0.150)
-    res.add("peak RSS, sphinx session (VmHWM)", [rss], fmt=lambda x: f"{x:.0f} MB",
+    res.add(f"peak RSS, {ARGS[1]} session (VmHWM)", [rss], fmt=lambda x: f"{x:.0f} MB",
             target="≤ 300 MB", ok=0 < rss <= 300)
 
 
@@ -446,7 +446,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readme", type=Path, help="update README.md's Measured figures")
     ap.add_argument("--only", nargs="*", default=[],
                     help="turns bargein startup tts rtf vosk-startup")
+    ap.add_argument("--engine", default="sphinx",
+                    help="the session's --engine for turns, barge-in and start-up (default sphinx; "
+                         "auto: Whisper with the streaming recogniser)")
     args = ap.parse_args(argv)
+    global ARGS
+    ARGS = ("--engine", args.engine, "--silence", str(SILENCE))
     subprocess.run([str(ROOT / "scripts" / "sound-server.sh"), "--no-echo"], check=True)
     want = set(args.only) or {"turns", "bargein", "startup", "tts", "rtf", "vosk-startup"}
     res = Results()
@@ -459,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
             if "bargein" in want:
                 bench_bargein(res, args.runs, t, card)
             if "startup" in want:
-                bench_startup(res, args.runs, t, card)
+                bench_startup(res, args.runs, t, card, engine=args.engine, label=args.engine)
             if "tts" in want:
                 bench_tts(res, args.runs, card)
             if "rtf" in want:
