@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "~/.local/share/reflect)")
     p.add_argument("--text", action="store_true",
                    help="type instead of speaking: read answers from standard input, print replies")
+    p.add_argument("--region", metavar="CODE", default=None,
+                   help="whose crisis lines to name if you are in danger: US, CA, UK, IE, AU or INTL "
+                        "(default: $REFLECT_REGION, else from the system locale, else INTL)")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
     _voice_cli().add_voice_options(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -114,7 +117,10 @@ def cmd_session(args: argparse.Namespace) -> int:
     if content.safety.model_error:
         print(f"reflect: {content.safety.model_error}; the safety net listens with its rules alone.",
               file=sys.stderr)
-    engine = new_engine(content, progress, seed=args.seed, confirm_quit=not args.text)
+    region = choose_region(args.region)
+    if region is None:
+        return EXIT_ERROR
+    engine = new_engine(content, progress, seed=args.seed, confirm_quit=not args.text, region=region)
     if args.text:
         from assistant.cli.text import run_text
         return run_text(engine, store)
@@ -187,6 +193,26 @@ def _describe(r: dict) -> str:
     extra = f" (section: {r['section']})" if r["section"] else ""
     safety = " [SAFETY]" if r["safety"] else ""
     return f"{r['intent']} {r['score']:.0f}{extra}{safety}"
+
+
+def choose_region(given: str | None) -> str | None:
+    """--region, else $REFLECT_REGION, else the locale's region; None (after
+    one line saying why) for a code no region has."""
+    import locale
+    import os
+
+    from assistant.content.crisis import load_crisis_lines, region_for_locale
+
+    regions = load_crisis_lines()
+    code = given or os.environ.get("REFLECT_REGION")
+    if code:
+        if code.upper() not in regions:
+            print(f"reflect: no crisis lines for region {code!r}; known: {', '.join(regions)}.",
+                  file=sys.stderr)
+            return None
+        return code.upper()
+    here = os.environ.get("LC_ALL") or os.environ.get("LANG") or (locale.getlocale()[0] or "")
+    return region_for_locale(here, regions)
 
 
 # ------------------------------------------------------------------- status

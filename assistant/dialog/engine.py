@@ -67,8 +67,10 @@ class Engine:
                  rng: random.Random | None = None,
                  grammar: dict[str, tuple[str, ...]] | None = None,
                  guards: dict[str, tuple[str, ...]] | None = None,
-                 confirm_quit: bool = False) -> None:
+                 confirm_quit: bool = False, crisis: str = "") -> None:
         self.script = script
+        self.crisis = crisis
+        """Where to get help in the person's region, said with the safety reply."""
         self.confirm_quit = confirm_quit
         """Ask before ending (voice): a session ended by a noise heard as
         "goodbye" needs hands on a keyboard to start again."""
@@ -566,6 +568,8 @@ class Engine:
         r = self.safety.reply
         for key in ("say", "help", "offer"):
             out.append(Say(self._pick(f"safety.{key}", r[key]), kind="safety", interruptible=False))
+            if key == "help" and self.crisis:
+                out.append(Say(self.crisis, kind="safety", interruptible=False))
         self.mode = PAUSED
         self.p = replace(self.p, paused=True)
         out.append(self._listen())

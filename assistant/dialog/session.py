@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from assistant.content.phrases import load_grammar, load_guards, load_phrases
 from assistant.content.scripts import Script, load_scripts
+from assistant.content.crisis import FALLBACK, load_crisis_lines
 from assistant.dialog.engine import Engine
 from assistant.safety.rules import SafetyNet, load_safety
 from assistant.understanding.loading import load_matcher
@@ -53,8 +54,11 @@ def meaning_for(content: Content, stored: dict | None = None) -> MeaningIndex | 
 
 
 def new_engine(content: Content, progress=None, seed: int | None = None,
-               confirm_quit: bool = False) -> Engine:
+               confirm_quit: bool = False, region: str = FALLBACK) -> Engine:
+    """``region``: whose crisis lines the safety reply names (crisis_lines.toml)."""
     titles = [s.spoken_title for s in content.script.sections]
+    lines = load_crisis_lines()
+    crisis = (lines.get(region.upper()) or lines[FALLBACK]).sentence()
     return Engine(content.script, content.matcher, content.safety, load_phrases(),
                   progress=progress, rng=random.Random(seed), grammar=load_grammar(titles),
-                  guards=load_guards(), confirm_quit=confirm_quit)
+                  guards=load_guards(), confirm_quit=confirm_quit, crisis=crisis)
