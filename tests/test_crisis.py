@@ -61,3 +61,14 @@ def test_an_unknown_region_is_one_clear_line_and_exit_1(tmp_path):
                        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.DEVNULL)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "no crisis lines for region 'xx'" in r.stderr and "UK" in r.stderr
+
+
+def test_after_a_safety_stop_a_plea_for_help_gets_kindness_and_the_lines_again(content):
+    engine = new_engine(content, seed=1, region="UK")
+    said_after(engine, "i want to kill myself")
+    again = " ".join(a.text for a in engine.handle(Heard("please help me i'm scared")) if isinstance(a, Say))
+    assert "116 123" in again and "resume" not in again.lower(), again
+    back = " ".join(a.text for a in engine.handle(Heard("resume")) if isinstance(a, Say))
+    assert "116 123" not in back
+    later = " ".join(a.text for a in engine.handle(Heard("i'm not sure")) if isinstance(a, Say))
+    assert "116 123" not in later

@@ -44,7 +44,7 @@ REQUIRED = (
     "reading_stopped", "reading_done", "confirm", "confirm_no", "rate_slower", "rate_faster",
     "heavy_offer", "section_intro", "finished", "delete_confirm", "delete_done",
     "delete_cancel", "unknown_section", "at_start", "answer_saved", "quit_confirm", "quit_cancel",
-    "safety_check", "safety_check_safe",
+    "safety_check", "safety_check_safe", "safety_paused",
 )
 
 

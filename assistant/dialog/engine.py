@@ -71,6 +71,8 @@ class Engine:
         self.script = script
         self.crisis = crisis
         """Where to get help in the person's region, said with the safety reply."""
+        self._after_safety = False
+        """Paused by the safety net: until resumed, replies keep pointing to help."""
         self.confirm_quit = confirm_quit
         """Ask before ending (voice): a session ended by a noise heard as
         "goodbye" needs hands on a keyboard to start again."""
@@ -370,6 +372,7 @@ class Engine:
 
     def _resume(self, out: list[Action]) -> list[Action]:
         self.p = replace(self.p, paused=False)
+        self._after_safety = False
         if self.p.finished:
             self.mode = FINISHED
             out.append(self.say("finished"))
@@ -484,7 +487,12 @@ class Engine:
             return self._resume(out)
         if match.intent == "quit":
             return self._quit(out)
-        if match.intent == "help":
+        if self._after_safety and match.intent != "delete_journal":
+            # "please help me, i'm scared": kindness and the lines again, not a rule.
+            out.append(self.say("safety_paused"))
+            if self.crisis:
+                out.append(Say(self.crisis, kind="safety", interruptible=False))
+        elif match.intent == "help":
             out.append(self.say("help_paused"))
         elif match.intent == "delete_journal":
             return self._command(out, match)
@@ -572,6 +580,7 @@ class Engine:
                 out.append(Say(self.crisis, kind="safety", interruptible=False))
         self.mode = PAUSED
         self.p = replace(self.p, paused=True)
+        self._after_safety = True
         out.append(self._listen())
         return out
 
