@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -164,6 +165,9 @@ def _size(obj, *path: str) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The run ends by interrupting itself as Ctrl-C would; started in the
+    # background (nohup, "&" in a script) Ctrl-C is ignored and it never would.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--duration", type=float, default=600, help="seconds to run (default 600)")
     p.add_argument("--warmup", type=float, default=None,
