@@ -67,7 +67,7 @@ def read_stored(path: Path | None = None) -> dict[str, np.ndarray]:
     path = path or content_dir() / INDEX_FILE
     try:
         with np.load(path, allow_pickle=False) as z:
-            texts, vectors = z["texts"], z["vectors"].astype(np.float32)
+            texts, vectors = z["texts"], z["vectors"]  # half precision until stacked
     except (OSError, KeyError, ValueError):
         return {}
     if len(texts) != len(vectors):
@@ -99,7 +99,7 @@ class MeaningIndex:
         def embed(texts: list[str]) -> np.ndarray:
             self._texts += texts
             rows = [stored[t] if t in stored else encode(t) for t in texts]  # encode: added since the build
-            return np.stack(rows) if rows else np.zeros((0, 384), np.float32)
+            return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 384), np.float32)
 
         said = [(name, ex.replace(slot, SLOT_WORDS)) for name, exs in commands.items() for ex in exs]
         self._command_names = np.array([n for n, _ in said])
