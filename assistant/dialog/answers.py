@@ -1,0 +1,92 @@
+"""Answers to the step's question: the journal entry, the acknowledgement, and
+where the answer leads (a perspective, a heavy question's offer of a pause).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assistant.content.article import speakable
+from assistant.dialog.events import Action, Heard, Say
+from assistant.dialog.modes import ANSWERS, HEAVY_OFFER, STEP
+from assistant.storage.records import JournalEntry, Progress
+from assistant.understanding.match import CONFIRM, NONE, Match
+
+
+class Answers:
+    """Part of the Engine (engine.py): taking an answer, over its state."""
+
+    def _continued(self, event: Heard, last: tuple[Progress, str, str],
+                   out: list[Action]) -> list[Action]:
+        """The answer just taken, with the words that continue it, is taken
+        again as one answer at the step it was given at."""
+        place, prompt, words = last
+        self.p, self.mode, self.last_prompt = replace(place), STEP, prompt
+        self._amending = True
+        try:
+            return self._heard(Heard(f"{words} {event.text.strip()}", event.confidence), out)
+        finally:
+            self._amending = False
+
+    def _answers_perspective(self, command: str) -> bool:
+        """At the step that asks for the perspective, "i'm just reflecting" is
+        its answer, not a request to change the perspective."""
+        return command == "perspective" and any(i.perspective for i in self.step.intents.values())
+
+    def _guard_ok(self, intent: str, text: str) -> bool:
+        """A guarded command needs one of its markers at an open question."""
+        markers = self.guards.get(intent)
+        if not markers:
+            return True
+        padded = f" {' '.join(self.matcher.normalise(text).split())} "
+        return any(f" {' '.join(self.matcher.normalise(m).split())} " in padded for m in markers)
+
+    def _step_intents(self) -> dict[str, list[str]]:
+        return {n: i.examples for n, i in self.step.intents.items()}
+
+    def _entry(self, text: str, intent: str) -> JournalEntry:
+        return JournalEntry(section=self.p.section, prompt=self.last_prompt, answer=text,
+                            intent=intent, step=self.p.step, amends=self._amending)
+
+    def _answer(self, event: Heard, match: Match, out: list[Action],
+                found: Match | None = None) -> list[Action]:
+        step = self.step
+        text = event.text.strip()
+        if step.kind == "offer_read":
+            if match.intent == "yes":
+                return self._finish(self._start_reading(out, None))
+            if match.intent in ("no", "unsure"):
+                return self._finish(self._advance(out))
+            if match.intent == NONE and match.alternatives and match.alternatives[0][1] >= CONFIRM:
+                return self._finish(self._confirm(out, Match(match.alternatives[0][0], match.alternatives[0][1])))
+            return self._finish(self._miss(out))
+
+        intents = self._step_intents()
+        if found is None:
+            found = self.matcher.match_step(text, intents) if intents else Match(NONE, 0.0)
+        if found.intent == NONE and match.intent in ANSWERS and match.intent in step.intents:
+            found = match
+        if step.kind == "choice" and found.intent == NONE:
+            return self._finish(self._miss(out))
+        # A free answer: keep it, acknowledge, move on.
+        entry = self._entry(text, found.intent)
+        if step.kind == "prompt":
+            self._last_answer = (replace(self.p), self.last_prompt, text)
+        intent = step.intents.get(found.intent)
+        if intent is not None and intent.perspective:
+            self.p = replace(self.p, perspective=intent.perspective)
+        ack_options = (intent.ack if intent and intent.ack else step.ack) or self.phrases.options("answer_saved")
+        out.append(Say(speakable(self._pick(f"ack.{self.p.section}.{step.id}.{found.intent}", ack_options)), kind="ack"))
+        if self._return_to is not None and intent is not None and intent.perspective:
+            section, step_id = self._return_to
+            self._return_to = None
+            self.p = replace(self.p, section=section)
+            return self._finish(self._goto_step(out, step_id), entry)
+        next_id = intent.next if intent and intent.next else step.next
+        if step.heavy:
+            self._heavy_next = next_id
+            self.mode = HEAVY_OFFER
+            out.append(self.say("heavy_offer"))
+            out.append(self._listen())
+            return self._finish(out, entry)
+        return self._finish(self._advance(out, next_id), entry)

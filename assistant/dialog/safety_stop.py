@@ -1,0 +1,57 @@
+"""When the safety net hears danger: the exercise stops and the reply points to
+help (a rule's hit), or, on the learned layer's guess alone, the person is
+asked whether they are safe first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assistant.dialog.events import Action, Say
+from assistant.dialog.modes import ANSWERS, PAUSED, SAFETY_CHECK
+from assistant.safety.rules import SafetyHit
+from assistant.understanding.match import NONE, Match
+
+# A command recognised this surely is taken as one, not as the learned safety
+# layer's guess ("let's stop for today" is not a goodbye to life); the rules
+# still come first, whatever the command.
+SURE_COMMAND = 90.0
+
+
+def safety_stands(hit: SafetyHit | None, match: Match) -> bool:
+    """Whether a safety hit is acted on, given what the matcher heard."""
+    if hit is None:
+        return False
+    if hit.layer != "model":
+        return True
+    return not (match.intent not in (NONE,) + ANSWERS and match.score >= SURE_COMMAND)
+
+
+class SafetyStop:
+    """Part of the Engine (engine.py): the safety reply and the safety check, over its state."""
+
+    def _safety(self, out: list[Action]) -> list[Action]:
+        r = self.safety.reply
+        for key in ("say", "help", "offer"):
+            out.append(Say(self._pick(f"safety.{key}", r[key]), kind="safety", interruptible=False))
+            if key == "help" and self.crisis:
+                out.append(Say(self.crisis, kind="safety", interruptible=False))
+        self.mode = PAUSED
+        self.p = replace(self.p, paused=True)
+        self._after_safety = True
+        out.append(self._listen())
+        return out
+
+    def _safety_check(self, out: list[Action]) -> list[Action]:
+        """Only the learned layer heard danger: point to help and ask, rather
+        than stop an exercise on a guess (its false alarms are a question)."""
+        self._mode_before_check = self.mode
+        self.mode = SAFETY_CHECK
+        out.append(Say(self.phrases.pick("safety_check", self.rng), kind="safety", interruptible=False))
+        out.append(self._listen())
+        return out
+
+    def _safe_after_all(self, out: list[Action]) -> list[Action]:
+        self.mode = self._mode_before_check
+        out.append(self.say("safety_check_safe"))
+        return self._reprompt(out)
