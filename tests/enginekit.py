@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.dialog.events import Heard, Listen, PlaybackFinished, Quit, Save, Say, Started
+from assistant.dialog.events import Heard, Listen, Save, Say, Started
+from assistant.dialog.runner import drive
 from assistant.dialog.session import load_content, new_engine
 
 _CONTENT = None
@@ -15,6 +16,35 @@ def content():
     return _CONTENT
 
 
+class _Recorder:
+    """The runner's port for a Driver: records what is said and saved, and
+    leaves each answer to the test."""
+
+    def __init__(self, driver: "Driver") -> None:
+        self.driver = driver
+        self.spoken: list[str] = []
+
+    def say(self, action: Say, listen, answered) -> None:
+        self.driver.said.append(action)
+        self.spoken.append(action.text)
+
+    def save(self, action: Save) -> None:
+        self.driver.saves.append(action)
+
+    def adjust_rate(self, delta: int) -> None:
+        pass
+
+    def delete_journal(self) -> None:
+        pass
+
+    def listen(self, action: Listen) -> list:
+        self.driver.listen = action
+        return []
+
+    def quit(self) -> None:
+        self.driver.quit = True
+
+
 class Driver:
     """Runs the engine like text mode does, recording everything."""
 
@@ -25,33 +55,17 @@ class Driver:
         self.quit = False
         self.listen: Listen | None = None
 
-    def _run(self, actions) -> list[str]:
-        spoken: list[str] = []
-        while True:
-            listening = False
-            for a in actions:
-                if isinstance(a, Say):
-                    self.said.append(a)
-                    spoken.append(a.text)
-                elif isinstance(a, Save):
-                    self.saves.append(a)
-                elif isinstance(a, Listen):
-                    listening, self.listen = True, a
-                elif isinstance(a, Quit):
-                    self.quit = True
-                    return spoken
-            if listening:
-                return spoken
-            actions = self.engine.handle(PlaybackFinished())
+    def event(self, event) -> str:
+        """Send ``event`` and what follows until the engine listens or quits: what it said."""
+        port = _Recorder(self)
+        drive(self.engine, port, event)
+        return " ".join(port.spoken)
 
     def start(self) -> str:
-        return " ".join(self._run(self.engine.handle(Started())))
+        return self.event(Started())
 
     def say(self, text: str, confidence: float = 1.0) -> str:
-        return " ".join(self._run(self.engine.handle(Heard(text, confidence))))
-
-    def event(self, event) -> str:
-        return " ".join(self._run(self.engine.handle(event)))
+        return self.event(Heard(text, confidence))
 
     @property
     def progress(self):

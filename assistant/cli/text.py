@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Optional, TextIO
 
 from assistant.dialog.engine import Engine
-from assistant.dialog.events import (
-    AdjustRate,
-    DeleteJournal,
-    Heard,
-    Listen,
-    PlaybackFinished,
-    Quit,
-    Save,
-    Say,
-    Started,
-)
+from assistant.dialog.events import Event, Heard, Listen, Save, Say, Started
+from assistant.dialog.runner import drive
 from assistant.storage.store import Store
 
 # A typed answer is kept whole up to this size; a longer one is refused with a
@@ -30,46 +21,52 @@ def clean_line(line: str) -> str:
     return " ".join(line.split())
 
 
+class TextPort:
+    """The runner's port in text mode: what is said is printed, answers are typed."""
+
+    def __init__(self, store: Store, stdin: TextIO, stdout: TextIO) -> None:
+        self.store, self.stdin, self.stdout = store, stdin, stdout
+        self.interactive = stdin.isatty()
+
+    def _out(self, text: str) -> None:
+        print(text, file=self.stdout, flush=True)
+
+    def say(self, action: Say, listen: Optional[Listen], answered: bool) -> None:
+        self._out(action.text)
+
+    def save(self, action: Save) -> None:
+        self.store.save(action.progress, action.entry)
+
+    def adjust_rate(self, delta: int) -> None:
+        pass  # no voice to speed up in text mode
+
+    def delete_journal(self) -> None:
+        self.store.delete_journal()
+
+    def listen(self, action: Listen) -> list[Event]:
+        while True:
+            if self.interactive:
+                print("> ", end="", file=self.stdout, flush=True)
+            line = self.stdin.readline()
+            if not line:
+                # End of input (Ctrl-D): the place is already saved after every turn.
+                if self.interactive:
+                    self._out("")
+                self._out("Your place and answers are saved. Run `reflect --text` to carry on where you left off.")
+                return []
+            text = clean_line(line)
+            if len(text) <= MAX_ANSWER:
+                return [Heard(text)]
+            self._out(f"That is {len(text):,} characters, more than I can take in one go ({MAX_ANSWER:,}). "
+                      "Nothing of it was saved: please send it in parts.")
+
+    def quit(self) -> None:
+        pass
+
+
 def run_text(engine: Engine, store: Store, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    interactive = stdin.isatty()
+    port = TextPort(store, stdin, stdout)
     if hasattr(stdin, "reconfigure"):
         stdin.reconfigure(errors="replace")  # bytes that are not UTF-8 must not end the session
-
-    def out(text: str) -> None:
-        print(text, file=stdout, flush=True)
-
-    actions = engine.handle(Started())
-    while True:
-        listening = False
-        for action in actions:
-            if isinstance(action, Say):
-                out(action.text)
-            elif isinstance(action, Save):
-                store.save(action.progress, action.entry)
-            elif isinstance(action, DeleteJournal):
-                store.delete_journal()
-            elif isinstance(action, AdjustRate):
-                pass  # no voice to speed up in text mode
-            elif isinstance(action, Listen):
-                listening = True
-            elif isinstance(action, Quit):
-                return 0
-        if not listening:
-            actions = engine.handle(PlaybackFinished())
-            continue
-        if interactive:
-            print("> ", end="", file=stdout, flush=True)
-        line = stdin.readline()
-        if not line:
-            # End of input (Ctrl-D): the place is already saved after every turn.
-            if interactive:
-                out("")
-            out("Your place and answers are saved. Run `reflect --text` to carry on where you left off.")
-            return 0
-        text = clean_line(line)
-        if len(text) > MAX_ANSWER:
-            out(f"That is {len(text):,} characters, more than I can take in one go ({MAX_ANSWER:,}). "
-                "Nothing of it was saved: please send it in parts.")
-            actions = [Listen()]
-            continue
-        actions = engine.handle(Heard(text))
+    drive(engine, port, Started())
+    return 0

@@ -1,7 +1,8 @@
 """Events into the dialog engine and actions out of it.
 
 The engine is a pure state machine: a driver (text mode, voice mode, tests)
-feeds it events and carries out the actions it returns, in order.
+feeds it events and carries out the actions it returns, in order, with the
+runner of runner.py over its own port.
 
 Driver protocol:
   * Execute the returned actions in order.

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, TextIO
 
 from assistant.dialog import events as ev
+from assistant.dialog.runner import carry_out
 from assistant.hearing.recognisers import Recognizer, Result, block_rms, normalise, recognise_stream
 from assistant.speech.tts import Tts
 from assistant.voice.bargein import BargeIn
@@ -300,36 +301,44 @@ class VoiceSession:
               "when it is back, or use `reflect --text` to type.", file=sys.stderr, flush=True)
 
     def execute(self, actions: list, answered: bool = False) -> list[ev.Event]:
-        """Carry out ``actions``; ``answered``: they reply to an open answer, so
-        words said over them that are not a command continue that answer."""
-        listen: Optional[ev.Listen] = next((a for a in actions if isinstance(a, ev.Listen)), None)
-        for action in actions:
-            if isinstance(action, ev.Say):
-                barged = self.io.say(action.text, action.interruptible,
-                                     listen.expect if listen else (), open_=answered)
-                if barged is not None:  # drop the remaining actions (protocol)
-                    res = barged.result
-                    is_command = getattr(self.io.rec, "is_command", None)
-                    continues = bool(answered and res.text and is_command is not None
-                                     and not is_command(res.text))
-                    self._heard_open = continues
-                    # Speech not understood is an empty Heard, not Silence.
-                    return [ev.Interrupted(), ev.Heard(res.text, res.confidence if res.text else 0.0,
-                                                       continues=continues)]
-            elif isinstance(action, ev.Save):
-                self.store.save(action.progress, action.entry)
-            elif isinstance(action, ev.AdjustRate):
-                self.io.tts.adjust_rate(action.delta)
-            elif isinstance(action, ev.DeleteJournal):
-                delete = getattr(self.store, "delete_journal", None)
-                if delete:
-                    delete()
-            elif isinstance(action, ev.Quit):
-                return []
-        if listen is None:
-            return [ev.PlaybackFinished()] if actions else []
-        res = self.io.listen(listen.expect, listen.open, listen.timeout)
-        self._heard_open = listen.open
+        """Carry out ``actions`` by voice (assistant/dialog/runner.py); ``answered``:
+        they reply to an open answer, so words said over them that are not a
+        command continue that answer."""
+        return carry_out(actions, self, answered)
+
+    # The runner's port (assistant/dialog/runner.py).
+
+    def say(self, action: ev.Say, listen: Optional[ev.Listen], answered: bool) -> Optional[list[ev.Event]]:
+        barged = self.io.say(action.text, action.interruptible,
+                             listen.expect if listen else (), open_=answered)
+        if barged is None:
+            return None
+        res = barged.result
+        is_command = getattr(self.io.rec, "is_command", None)
+        continues = bool(answered and res.text and is_command is not None
+                         and not is_command(res.text))
+        self._heard_open = continues
+        # Speech not understood is an empty Heard, not Silence.
+        return [ev.Interrupted(), ev.Heard(res.text, res.confidence if res.text else 0.0,
+                                           continues=continues)]
+
+    def save(self, action: ev.Save) -> None:
+        self.store.save(action.progress, action.entry)
+
+    def adjust_rate(self, delta: int) -> None:
+        self.io.tts.adjust_rate(delta)
+
+    def delete_journal(self) -> None:
+        delete = getattr(self.store, "delete_journal", None)
+        if delete:
+            delete()
+
+    def listen(self, action: ev.Listen) -> list[ev.Event]:
+        res = self.io.listen(action.expect, action.open, action.timeout)
+        self._heard_open = action.open
         if res is None:
             return [ev.Silence()]
         return [ev.Heard(res.text, res.confidence if res.text else 0.0)]
+
+    def quit(self) -> None:
+        pass
