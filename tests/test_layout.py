@@ -2,7 +2,8 @@
 
 A module may import from its own subpackage and from any subpackage below it
 in LAYERS, never from one above: the dialog engine knows nothing of voices or
-files, hearing knows nothing of what words mean.
+files, hearing knows nothing of what words mean. No module is longer than
+MAX_LINES: past that, it is split along its seams.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "assistant"
 # Bottom first.
 LAYERS = ("storage", "content", "models", "speech", "hearing", "understanding", "safety",
           "dialog", "voice", "cli")
+MAX_LINES = 400
 
 
 def imports(path: Path) -> set[str]:
@@ -50,6 +52,15 @@ def test_imports_point_down():
                 if target in LAYERS and LAYERS.index(target) > LAYERS.index(layer):
                     upward.append(f"{path.relative_to(PACKAGE.parent)} imports assistant.{target}")
     assert not upward, "\n".join(upward)
+
+
+def test_no_module_is_too_long():
+    long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n > MAX_LINES:
+            long.append(f"{path.relative_to(PACKAGE.parent)}: {n} lines")
+    assert not long, f"longer than {MAX_LINES} lines:\n" + "\n".join(long)
 
 
 def test_the_check_sees_an_upward_import(tmp_path):
