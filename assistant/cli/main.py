@@ -304,10 +304,10 @@ def cmd_journal(args: argparse.Namespace) -> int:
 
 
 def _export_markdown(entries, path: Path) -> None:
-    import os
     from datetime import datetime
 
     from assistant.content.scripts import load_scripts
+    from assistant.storage.atomic import write_atomic
 
     titles = {sec.id: sec.title for sec in load_scripts().sections}
     lines = ["# My reflection journal", "", "On \"Trust in Relationships\" by Sarah M.", ""]
@@ -317,7 +317,4 @@ def _export_markdown(entries, path: Path) -> None:
         except ValueError:
             when = e.time
         lines += [f"## {titles.get(e.section, e.section)} ({when})", "", f"**{e.prompt}**", "", e.answer, ""]
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # also when it overwrites an older, readable export
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
+    write_atomic(Path(path), "\n".join(lines).encode("utf-8"))  # private, like the journal
