@@ -81,6 +81,9 @@ class Say:
     """prompt | ack | reading | info | safety | error."""
     interruptible: bool = True
     """Barge-in may cut it off."""
+    then: str = ""
+    """What is most likely said next (the next sentence of a reading): a voice
+    may prepare it while this plays."""
 
 
 @dataclass(frozen=True)
