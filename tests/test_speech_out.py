@@ -164,3 +164,31 @@ def test_read_to_a_file_pauses_longer_between_paragraphs(tmp_path):
     assert len(long_gaps) >= paragraph_ends - 1  # the last paragraph ends the file
     assert all(g < PAUSE_PARAGRAPH + 0.5 for g in gaps)
     assert sum(1 for g in gaps if g >= PAUSE_SENTENCE) >= len(texts) - 1
+
+
+def test_likely_replies_are_prepared_in_the_background():
+    tts = Tts()
+    replies = ["Thank you for telling me that, it matters.", "I hear you. Take your time."]
+    tts.prefetch(replies, first_only=True)
+    deadline = time.monotonic() + 10
+    first = [pieces(r)[0] for r in replies]
+    while time.monotonic() < deadline and len(tts._cache) < len(first):
+        time.sleep(0.05)
+    t = time.perf_counter()
+    got = next(tts.stream(replies[0]))
+    assert time.perf_counter() - t < 0.02 and got.seconds > 0.5
+    assert not any(k[0] == pieces(replies[1])[1][0] for k in tts._cache), "only first pieces"
+
+
+def test_the_engine_names_the_acknowledgements_it_may_say_next():
+    from assistant.dialog import events as ev
+    from assistant.dialog.session import load_content, new_engine
+
+    engine = new_engine(load_content(meaning=False), seed=3)
+    listens = [a for a in engine.handle(ev.Started()) if isinstance(a, ev.Listen)]
+    actions = engine.handle(ev.Heard("no", 0.9))  # no reading: the first question
+    listen = next(a for a in actions if isinstance(a, ev.Listen))
+    assert listens and listen.replies
+    said = [a.text for a in engine.handle(ev.Heard("someone broke my trust", 0.9))
+            if isinstance(a, ev.Say)]
+    assert said[0] in listen.replies

@@ -110,7 +110,7 @@ def cmd_read(args: argparse.Namespace) -> int:
             print(f"Reflect: {text}", flush=True)
             speech = tts.synth(text)
             if i + 1 < len(texts):
-                tts.prefetch(texts[i + 1])  # ready when this one ends
+                tts.prefetch([texts[i + 1]])  # ready when this one ends
             player.play(speech.pcm, speech.samplerate)
             player.wait()
             time.sleep(pause)

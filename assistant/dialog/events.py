@@ -96,6 +96,9 @@ class Listen:
     """True when a free answer is welcome (recognise freely)."""
     timeout: bool = True
     """False while paused: wait without silence re-prompts."""
+    replies: tuple[str, ...] = ()
+    """What is likely said first once an answer is heard here (the step's
+    acknowledgements): a voice may prepare them while it listens."""
 
 
 @dataclass(frozen=True)

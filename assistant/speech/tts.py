@@ -10,12 +10,13 @@ still being made.
 
 from __future__ import annotations
 
-import queue
+import contextlib
+import os
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, Iterator, Optional, Union
+from typing import Callable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -36,6 +37,10 @@ neural voice needs about 25 ms a word, and the reply should start within
 about 150 ms."""
 PAUSE_SENTENCE, PAUSE_CLAUSE = 0.2, 0.05
 """Quiet added after a streamed sentence / clause (on top of the voice's own)."""
+
+PREFETCH_NICE = 10
+"""Speech prepared ahead runs at this niceness: what is being heard or said
+now comes first."""
 
 _CLAUSE = re.compile(r"(?<=[,;:])\s+")
 
@@ -103,17 +108,19 @@ class Tts:
     """Synthesises text with the chosen backend; thread-safe, with a small cache."""
 
     def __init__(self, voice: str = "", rate: int = 165, volume: float = 1.0,
-                 cache_size: int = 96, cache_bytes: int = 3_000_000,
+                 cache_size: int = 128, cache_bytes: int = 6_000_000,
                  note: Optional[Callable[[str], None]] = None) -> None:
         self.backend: Backend = open_backend(voice, note)
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple, Speech] = OrderedDict()
         self._cache_size = cache_size
         self._cache_bytes = cache_bytes
-        """Also capped by size (3 MB: about a minute of speech, the short
+        """Also capped by size (6 MB: over two minutes of speech: the short
         phrases that recur): a cache of long sentences grew a long session."""
         self._cached = 0
-        self._prefetch: Optional[queue.Queue[str]] = None
+        self._wanted: list[tuple[str, bool]] = []
+        self._wake = threading.Event()
+        self._worker: Optional[threading.Thread] = None
         self.volume = min(1.0, max(0.0, float(volume)))
         self.rate = rate
 
@@ -203,20 +210,33 @@ class Tts:
             return parts[0]
         return join(parts, 0.0)
 
-    def prefetch(self, text: str) -> None:
-        """Synthesise ``text`` in the background, so that it is ready when said
-        (the next sentence of a reading, while this one plays)."""
-        if self._prefetch is None:
-            self._prefetch = queue.Queue()
-            threading.Thread(target=self._prefetcher, name="tts-prefetch", daemon=True).start()
-        self._prefetch.put(text)
+    def prefetch(self, texts: Sequence[str], first_only: bool = False) -> None:
+        """Synthesise ``texts`` in the background, at low priority, so that they
+        are ready when said (the next sentence of a reading; with
+        ``first_only``, the first piece of each likely reply while listening).
+        Replaces whatever earlier wishes have not been started."""
+        with self._lock:
+            self._wanted = [(t, first_only) for t in texts if t]
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._prefetcher, name="tts-prefetch",
+                                                daemon=True)
+                self._worker.start()
+        self._wake.set()
 
     def _prefetcher(self) -> None:
-        assert self._prefetch is not None
+        with contextlib.suppress(OSError, AttributeError):  # below what must be heard now
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PREFETCH_NICE)
         while True:
-            text = self._prefetch.get()
+            self._wake.wait()
+            with self._lock:
+                if not self._wanted:
+                    self._wake.clear()
+                    continue
+                text, first_only = self._wanted.pop(0)
             try:
-                for _ in self.stream(text):
-                    pass
+                for i, (piece, pause) in enumerate(pieces(text, self.engine == "piper")):
+                    if i and first_only:
+                        break
+                    self._piece(piece, pause)
             except TtsError:
-                pass  # said again when it is needed, and the error shown then
+                pass  # synthesised again, and the error shown, when it is said

@@ -235,9 +235,13 @@ class VoiceIO:
 
     # ------------------------------------------------------------ listening
 
-    def listen(self, expect: Sequence[str], open_: bool, timeout: bool) -> Optional[Result]:
-        """Wait for an answer; None after the listen timeout with no speech."""
+    def listen(self, expect: Sequence[str], open_: bool, timeout: bool,
+               replies: Sequence[str] = ()) -> Optional[Result]:
+        """Wait for an answer; None after the listen timeout with no speech.
+        ``replies``: what is likely said first after it, prepared meanwhile."""
         self._mark("listen")
+        if replies:
+            self.tts.prefetch(replies, first_only=True)
         # Free speech for an open answer on Vosk; the embedded model decodes
         # free speech poorly, so it always gets the step's phrases (Whisper,
         # when loaded, writes open answers down freely whatever the grammar).
@@ -335,7 +339,7 @@ class VoiceSession:
                 return []
         if listen is None:
             return [ev.PlaybackFinished()] if actions else []
-        res = self.io.listen(listen.expect, listen.open, listen.timeout)
+        res = self.io.listen(listen.expect, listen.open, listen.timeout, listen.replies)
         self._heard_open = listen.open
         if res is None:
             return [ev.Silence()]
