@@ -35,6 +35,10 @@ FIRST_CLAUSE_WORDS = 8
 """A first sentence longer than this is started at its first comma: the
 neural voice needs about 25 ms a word, and the reply should start within
 about 150 ms."""
+LONG_SENTENCE_WORDS = 16
+"""A sentence longer than this is synthesised clause by clause: the neural
+voice's working memory grows with the longest piece it is given (and stays
+with its arena), and the next clause is made while one plays."""
 PAUSE_SENTENCE, PAUSE_CLAUSE = 0.2, 0.05
 """Quiet added after a streamed sentence / clause (on top of the voice's own)."""
 
@@ -56,19 +60,35 @@ class VoiceInfo:
     in_use: bool = False
 
 
+def _clauses(sentence: str, most: int) -> list[str]:
+    """``sentence`` cut at commas, semicolons and colons into parts of at most
+    about ``most`` words (a part is never under three words)."""
+    parts: list[str] = []
+    for clause in _CLAUSE.split(sentence):
+        if parts and (len(parts[-1].split()) < 3 or len(clause.split()) < 3
+                      or len(parts[-1].split()) + len(clause.split()) <= most):
+            parts[-1] = f"{parts[-1]} {clause}"
+        else:
+            parts.append(clause)
+    return parts
+
+
 def pieces(text: str, stream: bool = True) -> list[tuple[str, float]]:
-    """(text, pause after) in the order they are spoken; the first long
-    sentence is cut at its first clause so that speech can start early."""
+    """(text, pause after) in the order they are spoken. A first sentence over
+    FIRST_CLAUSE_WORDS starts with its first clause, so that speech can start
+    early; any sentence over LONG_SENTENCE_WORDS goes clause by clause."""
     if not stream:
         return [(text, 0.0)]
     out: list[tuple[str, float]] = []
     for i, sentence in enumerate(split_sentences(text) or [text]):
-        if i == 0 and len(sentence.split()) > FIRST_CLAUSE_WORDS:
+        n = len(sentence.split())
+        if i == 0 and n > FIRST_CLAUSE_WORDS:
             head, *rest = _CLAUSE.split(sentence, maxsplit=1)
             if rest and len(head.split()) >= 3 and len(rest[0].split()) >= 2:
-                out += [(head, PAUSE_CLAUSE), (rest[0], PAUSE_SENTENCE)]
-                continue
-        out.append((sentence, PAUSE_SENTENCE))
+                out.append((head, PAUSE_CLAUSE))
+                sentence, n = rest[0], len(rest[0].split())
+        parts = _clauses(sentence, LONG_SENTENCE_WORDS) if n > LONG_SENTENCE_WORDS else [sentence]
+        out += [(p, PAUSE_CLAUSE) for p in parts[:-1]] + [(parts[-1], PAUSE_SENTENCE)]
     if out:
         out[-1] = (out[-1][0], 0.0)
     return out
