@@ -45,6 +45,7 @@ SILENCE = 0.6
 ARGS = ("--engine", "sphinx", "--silence", str(SILENCE))
 VOICES = ("en-us", "en-us+f3", "en-gb")
 COMMAND = "python scripts/bench_voice.py --runs 20"
+ECHO = False
 
 
 def pct(values: list[float], q: float) -> float:
@@ -224,9 +225,10 @@ def bench_bargein(res: Results, runs: int, tmp: Path, card: Card) -> None:
             run.proc.send_signal(signal.SIGINT)
         run.finish(10)
     Path(tempfile.gettempdir(), "bench-voice-bargein.txt").write_text(run.text())
-    res.add('barge-in: end of "stop" → speaker silent', from_end, target="≤ 300 ms",
+    echo = " (echo)" if ECHO else ""
+    res.add(f'barge-in: end of "stop" → speaker silent{echo}', from_end, target="≤ 300 ms",
             ok=bool(from_end) and statistics.median(from_end) <= 0.300)
-    res.add('barge-in: start of "stop" → speaker silent', from_onset)
+    res.add(f'barge-in: start of "stop" → speaker silent{echo}', from_onset)
     if missed:
         res.rows.append(('"stop" not acted on', str(missed), "", str(len(from_end) + missed), ""))
 
@@ -474,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--readme", type=Path, help="update README.md's Measured figures")
     ap.add_argument("--only", nargs="*", default=[],
                     help="turns bargein startup tts rtf vosk-startup")
+    ap.add_argument("--echo", action="store_true",
+                    help="loop the speaker back into the microphone (55 %%, as the echo test) "
+                         "for turns and barge-in")
     ap.add_argument("--voice", default="",
                     help="speaking voice for every part (default: the session's default, "
                          "the neural voice where installed; espeak: the light voice)")
@@ -481,7 +486,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="the session's --engine for turns, barge-in and start-up (default sphinx; "
                          "auto: Whisper with the streaming recogniser)")
     args = ap.parse_args(argv)
-    global ARGS
+    global ARGS, ECHO
+    ECHO = args.echo
     ARGS = ("--engine", args.engine, "--silence", str(SILENCE))
     if args.voice:
         ARGS += ("--voice", args.voice)
@@ -492,10 +498,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-voice-") as tmp:
             t = Path(tmp)
+            if args.echo:
+                card.echo(55)
             if "turns" in want:
                 bench_turns(res, args.runs, t, card)
             if "bargein" in want:
                 bench_bargein(res, args.runs, t, card)
+            if args.echo:
+                card.no_echo()
             if "startup" in want:
                 bench_startup(res, args.runs, t, card, engine=args.engine, label=args.engine,
                               extra=ARGS[4:])

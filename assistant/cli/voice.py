@@ -180,9 +180,45 @@ def _parallel(**jobs: Callable[[], Any]) -> dict[str, Any]:
     return results
 
 
+_PRELOADED: dict[str, Any] = {}
+
+
+def preload_voice(args: argparse.Namespace) -> None:
+    """Start loading the speaking voice now, in the background: the neural
+    voice takes about as long to load as the content, and the welcome waits
+    for both. A bad setting is reported when the session opens."""
+    try:
+        cfg = voice_config(args)
+    except ConfigError:
+        return
+    from assistant.speech.tts import Tts
+
+    def load() -> None:
+        try:
+            _PRELOADED["tts"] = Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)
+        except BaseException as exc:  # raised where the voice is needed
+            _PRELOADED["error"] = exc
+
+    thread = threading.Thread(target=load, name="voice-preload", daemon=True)
+    _PRELOADED.update(thread=thread, key=(cfg.voice, cfg.rate, cfg.volume))
+    thread.start()
+
+
+def _voice(cfg: VoiceConfig) -> Any:
+    """The preloaded voice when it was made with these settings, else a new one."""
+    from assistant.speech.tts import Tts
+
+    thread = _PRELOADED.pop("thread", None)
+    if thread is not None and _PRELOADED.pop("key", None) == (cfg.voice, cfg.rate, cfg.volume):
+        thread.join()
+        if "error" in _PRELOADED:
+            raise _PRELOADED.pop("error")
+        return _PRELOADED.pop("tts")
+    return Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)
+
+
 def open_voice_io(cfg: VoiceConfig, out=None):
     from assistant.hearing.turns import make_hearing
-    from assistant.speech.tts import Tts
     from assistant.voice.devices import Mic, Player
     from assistant.voice.session import Captions, VoiceIO
 
@@ -190,7 +226,7 @@ def open_voice_io(cfg: VoiceConfig, out=None):
         player=lambda: Player(cfg.output_device or None),
         mic=lambda: Mic(cfg.input_device or None),
         rec=lambda: make_hearing(cfg.engine, cfg.model or None, _note),
-        tts=lambda: Tts(cfg.voice, cfg.rate, cfg.volume, note=_note),
+        tts=lambda: _voice(cfg),
     )
     return VoiceIO(cfg, parts["tts"], parts["player"], parts["mic"], parts["rec"], Captions(out))
 

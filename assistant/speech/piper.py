@@ -146,6 +146,7 @@ class PiperBackend:
         self.voice = voice_id(model)
         self.samplerate = int(config.sample_rate)
         _LOADED.add(self)
+        self.render("Hi.", 165)  # onnxruntime sets up on its first run: not on the welcome
 
     @property
     def voice_name(self) -> str:
