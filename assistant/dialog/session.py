@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import threading
 from dataclasses import dataclass
@@ -35,6 +37,8 @@ class Deferred:
         self._error: BaseException | None = None
 
         def run() -> None:
+            with contextlib.suppress(OSError, AttributeError):  # behind the welcome
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
             try:
                 self._value = build()
                 then(self._value)

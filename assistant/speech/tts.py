@@ -197,7 +197,8 @@ class Tts:
             self._cache.clear()
             self._cached = 0
 
-    def _piece(self, text: str, pause: float) -> Speech:
+    def piece(self, text: str, pause: float) -> Speech:
+        """One piece of ``plan``: synthesised (or from the cache), with its pause."""
         key = (text, pause, self.engine, self.voice, self._rate, self.volume)
         with self._lock:
             hit = self._cache.get(key)
@@ -218,10 +219,18 @@ class Tts:
                 self._cached -= old.pcm.nbytes
         return speech
 
+    def plan(self, text: str) -> list[tuple[str, float]]:
+        """The pieces ``text`` is spoken in (one for espeak-ng, which is fast)."""
+        return pieces(text, self.engine == "piper")
+
+    def cached(self, text: str, pause: float) -> bool:
+        with self._lock:
+            return (text, pause, self.engine, self.voice, self._rate, self.volume) in self._cache
+
     def stream(self, text: str) -> Iterator[Speech]:
         """The speech for ``text`` piece by piece, each as soon as it is made."""
-        for piece, pause in pieces(text, self.engine == "piper"):
-            yield self._piece(piece, pause)
+        for piece, pause in self.plan(text):
+            yield self.piece(piece, pause)
 
     def synth(self, text: str) -> Speech:
         """PCM for all of ``text`` at the current voice, rate and volume."""
@@ -254,9 +263,9 @@ class Tts:
                     continue
                 text, first_only = self._wanted.pop(0)
             try:
-                for i, (piece, pause) in enumerate(pieces(text, self.engine == "piper")):
+                for i, (piece, pause) in enumerate(self.plan(text)):
                     if i and first_only:
                         break
-                    self._piece(piece, pause)
+                    self.piece(piece, pause)
             except TtsError:
                 pass  # synthesised again, and the error shown, when it is said

@@ -185,8 +185,8 @@ class VoiceIO:
         ``open_``: what they say may be free words (the rest of an answer).
         ``then``: what is likely said next, prepared while this plays.
         """
-        self.captions.said(text)
         feed = SpeechFeed(self.tts, self.player, text, then)
+        self.captions.said(text)  # shown as it is heard, not while it is being made
         self._mark("play")
         self.barge.reset()
         try:
@@ -313,11 +313,16 @@ class VoiceSession:
         """Carry out ``actions``; ``answered``: they reply to an open answer, so
         words said over them that are not a command continue that answer."""
         listen: Optional[ev.Listen] = next((a for a in actions if isinstance(a, ev.Listen)), None)
-        for action in actions:
+        for i, action in enumerate(actions):
             if isinstance(action, ev.Say):
+                # The next Say is prepared while this one plays: made only when
+                # this one ends, its first words came after a silence that
+                # sounded like the end of the turn.
+                following = next((a.text for a in actions[i + 1:] if isinstance(a, ev.Say)),
+                                 action.then)
                 barged = self.io.say(action.text, action.interruptible,
                                      listen.expect if listen else (), open_=answered,
-                                     then=action.then)
+                                     then=following)
                 if barged is not None:  # drop the remaining actions (protocol)
                     res = barged.result
                     is_command = getattr(self.io.rec, "is_command", None)
