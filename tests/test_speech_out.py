@@ -194,3 +194,17 @@ def test_the_engine_names_the_acknowledgements_it_may_say_next():
     said = [a.text for a in engine.handle(ev.Heard("someone broke my trust", 0.9))
             if isinstance(a, ev.Say)]
     assert said[0] in listen.replies
+
+
+def test_reflect_voices_marks_the_voice_in_use(capsys, tmp_path):
+    from assistant.cli.main import main
+
+    assert main(["voices", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "* joe" in out and "In use: Piper neural voice 'joe'" in out
+    assert main(["voices", "--data-dir", str(tmp_path), "--voice", "espeak:en-gb"]) == 0
+    out = capsys.readouterr().out
+    marked = [line for line in out.splitlines() if line.startswith("  *")]
+    assert len(marked) == 1 and "en-gb" in marked[0] and "In use: espeak-ng" in out
+    assert main(["voices", "--data-dir", str(tmp_path), "--voice", "piper:nobody"]) == 1
+    assert "no neural voice called 'nobody'" in capsys.readouterr().err
