@@ -76,7 +76,9 @@ def _quiesce() -> None:
     background thread still inside onnxruntime while the interpreter tears
     the session down aborts the process."""
     for backend in list(_LOADED):
-        backend._lock.acquire(timeout=5.0)  # never released: the process is ending
+        with backend._idle:
+            backend._closing = True
+            backend._idle.wait_for(lambda b=backend: b._running == 0, timeout=5.0)
 
 
 def piper_voice_files() -> list[Path]:
@@ -142,6 +144,10 @@ class PiperBackend:
         # against 60 % without an arena at all).
         self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._lock = threading.Lock()
+        """The phonemiser's: it is not safe to call from two threads at once."""
+        self._idle = threading.Condition()
+        self._running = 0
+        self._closing = False
         self.model = model
         self.voice = voice_id(model)
         self.samplerate = int(config.sample_rate)
@@ -161,18 +167,32 @@ class PiperBackend:
                           dtype=np.float32)
         parts: list[np.ndarray] = []
         gap = np.zeros(int(SENTENCE_GAP * self.samplerate), dtype=np.int16)
+        # Only the phonemiser (espeak-ng inside piper) is shared state: the
+        # model may run for two texts at once. Holding a lock over the whole
+        # synthesis let a background preparation, at low priority, keep the
+        # reply being said waiting for seconds.
         with self._lock:
-            for phonemes in self._voice.phonemize(text):
-                if not phonemes:
-                    continue
-                ids = self._voice.phonemes_to_ids(phonemes)
-                inputs = {"input": np.array([ids], dtype=np.int64),
-                          "input_lengths": np.array([len(ids)], dtype=np.int64),
-                          "scales": scales}
-                if config.num_speakers > 1:
-                    inputs["sid"] = np.array([config.default_speaker_id], dtype=np.int64)
+            sentences = self._voice.phonemize(text)
+        for phonemes in sentences:
+            if not phonemes:
+                continue
+            ids = self._voice.phonemes_to_ids(phonemes)
+            inputs = {"input": np.array([ids], dtype=np.int64),
+                      "input_lengths": np.array([len(ids)], dtype=np.int64),
+                      "scales": scales}
+            if config.num_speakers > 1:
+                inputs["sid"] = np.array([config.default_speaker_id], dtype=np.int64)
+            with self._idle:
+                if self._closing:
+                    raise TtsError("speech is shutting down")
+                self._running += 1
+            try:
                 audio = self._session.run(None, inputs, self._run_options)[0].squeeze()
-                parts += [self._pcm(audio), gap]
+            finally:
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
+            parts += [self._pcm(audio), gap]
         if not parts:  # nothing speakable (punctuation only)
             return Speech(np.zeros(0, dtype=np.int16), self.samplerate)
         return Speech(np.concatenate(parts[:-1]), self.samplerate)

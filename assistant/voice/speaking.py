@@ -26,6 +26,9 @@ from assistant.voice.devices import Player
 
 MARGIN = 0.3
 """Seconds of speech kept in hand beyond the expected time to make the next piece."""
+MAX_HOLD = 1.0
+"""Seconds at most spent making speech ahead before playing starts (the
+microphone is not read meanwhile)."""
 RTF_FLOOR = 0.2
 """Synthesis is assumed to take at least this share of the speech's length: the
 first piece is made before the load (Whisper loading, say) is known."""
@@ -58,6 +61,7 @@ class SpeechFeed:
         ready: list[Speech] = []
         made_in = made = 0.0  # seconds spent synthesising, and of speech so made
         words = 0
+        started = time.monotonic()
         while plan:
             piece, pause = plan.pop(0)
             fresh = not tts.cached(piece, pause)
@@ -68,6 +72,8 @@ class SpeechFeed:
             words += len(piece.split())
             if not plan or enough_in_hand(ready, words, plan, made_in / max(made, 1e-3), tts):
                 break
+            if time.monotonic() - started >= MAX_HOLD:
+                break  # nothing said for too long is worse than a pause within it
         first = Speech(np.concatenate([s.pcm for s in ready]), ready[0].samplerate) if ready \
             else Speech(np.zeros(0, dtype=np.int16), player.samplerate)
         self._cancel = threading.Event()
