@@ -109,7 +109,7 @@ def open_backend(voice: str, note: Optional[Callable[[str], None]] = None) -> Ba
             return PiperBackend()
         except TtsError as exc:
             if note:
-                note(f"reflect: speaking with the light voice (espeak-ng): {exc}")
+                note(f"speaking with the light voice (espeak-ng): {exc}")
             return EspeakBackend()
     if low == "espeak":
         return EspeakBackend()
@@ -243,7 +243,10 @@ class Tts:
         """Synthesise ``texts`` in the background, at low priority, so that they
         are ready when said (the next sentence of a reading; with
         ``first_only``, the first piece of each likely reply while listening).
-        Replaces whatever earlier wishes have not been started."""
+        Replaces whatever earlier wishes have not been started. Only for the
+        neural voice: espeak-ng is fast, and pyttsx3 is not for two threads."""
+        if self.engine != "piper":
+            return
         with self._lock:
             self._wanted = [(t, first_only) for t in texts if t]
             if self._worker is None:

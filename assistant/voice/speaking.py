@@ -95,7 +95,9 @@ class SpeechFeed:
             return
         finally:
             self._fed.set()
-        if then and not self._cancel.is_set():
+        # espeak-ng makes a sentence in about 12 ms, and pyttsx3 is not to be
+        # driven from two threads: only the neural voice prepares ahead.
+        if then and self._tts.engine == "piper" and not self._cancel.is_set():
             try:
                 for _ in self._tts.stream(then):
                     if self._cancel.is_set():
