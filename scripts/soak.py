@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds before memory growth is counted (default: a third, at most 120)")
     p.add_argument("--data-dir", type=Path, default=None, help="default: a fresh temporary directory")
     p.add_argument("--engine", default="auto", choices=("auto", "whisper", "vosk", "sphinx"))
+    p.add_argument("--voice", default=None, help="speaking voice, as reflect --voice")
     p.add_argument("--paused", action="store_true",
                    help="start on a break and stay there: only room noise and chatter")
     p.add_argument("--input-device", default="mic")
@@ -227,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     voice_cli.open_voice_io = open_io
     ns = argparse.Namespace(data_dir=data, config=tmp / "voice.toml", engine=args.engine, model=None,
                             input_device=args.input_device, output_device=args.output_device,
-                            silence=None)
+                            silence=None, voice=args.voice)
 
     counts: dict[str, int] = {}
     heard: list[str] = []

@@ -56,3 +56,10 @@ def echo_card(card):
         yield card
     finally:
         card.no_echo()
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No device chosen by environment: a test's Player/Mic gets the card it names."""
+    monkeypatch.delenv("PULSE_SINK", raising=False)
+    monkeypatch.delenv("PULSE_SOURCE", raising=False)

@@ -162,8 +162,8 @@ def test_text_session_and_subcommands_stay_offline(tmp_path):
     assert r.returncode == 0, r.stderr
     assert w.network() == []
     # The journal and progress are written only into the data directory
-    # (and the export only where asked).
-    allowed = (str(data) + os.sep, str(tmp_path / "export.md"))
+    # (and the export only where asked, through a temporary file beside it).
+    allowed = (str(data) + os.sep, str(tmp_path / "export.md"), str(tmp_path / ".export.md."))
     stray = [p for p in w.writes() if not p.startswith(allowed) and p != str(data)
              and "__pycache__" not in p]
     assert stray == [], stray

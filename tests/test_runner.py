@@ -73,6 +73,21 @@ def test_a_say_talked_over_drops_the_rest():
     assert events == [Interrupted(), Heard("stop")]
 
 
+def test_each_say_is_told_what_follows_it():
+    """The next Say of the list, else the Say's own ``then`` (a reading's next
+    sentence): a voice prepares it while this one plays."""
+    thens = []
+
+    class Port(Recorder):
+        def say(self, action, listen, answered):
+            thens.append((action.text, action.then))
+            return super().say(action, listen, answered)
+
+    carry_out([Say("one"), SAVE, Say("two", then="unused"), LISTEN], Port())
+    carry_out([Say("a sentence", kind="reading", then="the next one")], Port())
+    assert thens == [("one", "two"), ("two", "unused"), ("a sentence", "the next one")]
+
+
 def test_quit_ends_at_once():
     port = Recorder()
     assert carry_out([Say("bye"), Quit(), SAVE, LISTEN], port) == []
@@ -116,18 +131,20 @@ class FakeIO:
         self.barge = barge or {}
         self.answers = list(answers)
         self.said: list[tuple] = []
+        self.prepared: list[str] = []
         self.listened: list[tuple] = []
         self.rates: list[int] = []
         self.tts = SimpleNamespace(adjust_rate=self.rates.append)
         self.rec = SimpleNamespace(is_command=lambda text: text in commands)
 
-    def say(self, text, interruptible, expect=(), open_=False):
+    def say(self, text, interruptible, expect=(), open_=False, then=""):
         self.said.append((text, interruptible, tuple(expect), open_))
+        self.prepared.append(then)
         if text in self.barge:
             return Barged(self.barge[text])
         return None
 
-    def listen(self, expect, open_, timeout):
+    def listen(self, expect, open_, timeout, replies=()):
         self.listened.append((tuple(expect), open_, timeout))
         return self.answers.pop(0)
 

@@ -277,3 +277,23 @@ def test_no_microphone_exits_3(sound_server, tmp_path):
                        cwd=str(ROOT), timeout=60)
     assert r.returncode == 3
     assert "reflect devices" in r.stderr and "--text" in r.stderr
+
+
+def test_without_the_neural_voice_it_says_so_once_and_speaks(card, tmp_path):
+    """The neural voice missing (an empty voice folder): one line says so, and
+    the session speaks and ends as before with espeak-ng."""
+    empty = tmp_path / "no-voice"
+    empty.mkdir()
+    run = VoiceRun(tmp_path / "data", tmp_path, *ARGS, card=card,
+                   env={"REFLECT_PIPER_VOICE": str(empty)})
+    try:
+        t_said = run.wait_for(r"^Reflect: .*welcome", 30)
+        assert run.rec.spans(t_said - 2.0, threshold=0.003), "nothing was spoken"
+        command(run, "goodbye", "en-us", BYE, means=ENDING)
+        assert run.finish() == 0
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+            run.finish()
+    notes = [line for _, line in run.lines if "light voice" in line]
+    assert len(notes) == 1 and "fetch_models.py piper" in notes[0], run.text()

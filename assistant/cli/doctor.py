@@ -38,12 +38,18 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     cfg = cfg_holder.get("cfg", VoiceConfig())
 
     def tts() -> str:
+        from assistant.speech.piper import FETCH_HINT
         from assistant.speech.tts import Tts
 
-        t = Tts(cfg.voice, cfg.rate, cfg.volume)
+        notes: list[str] = []
+        t = Tts(cfg.voice, cfg.rate, cfg.volume, note=notes.append)
         t0 = time.perf_counter()
         s = t.synth("Hello, this is a test.")
-        return f"pyttsx3/espeak-ng, {s.seconds:.1f} s of speech in {(time.perf_counter() - t0) * 1000:.0f} ms"
+        took = f"{s.seconds:.1f} s of speech in {(time.perf_counter() - t0) * 1000:.0f} ms"
+        if t.engine == "piper":
+            return f"{t.describe()}, {took}"
+        why = "the neural voice is not installed" if notes else "as asked in the settings"
+        return f"{t.describe()} ({why}; to get the neural voice back, {FETCH_HINT}), {took}"
 
     check("speech out", tts)
 

@@ -108,15 +108,20 @@ def _dispatch(args: argparse.Namespace) -> int:
 def cmd_session(args: argparse.Namespace) -> int:
     from assistant.dialog.session import load_content, new_engine
 
-    content = load_content()
+    if not args.text:
+        _voice_cli().preload_voice(args)  # the voice loads while the content does
+    content = load_content(background=not args.text)
     store = Store(args.data_dir)
     progress = store.load_progress()
     store.load_journal()  # repairs a damaged journal up front, with a notice
     for notice in store.notices:
         print(f"reflect: {notice}", file=sys.stderr)
-    if content.safety.model_error:
-        print(f"reflect: {content.safety.model_error}; the safety net listens with its rules alone.",
-              file=sys.stderr)
+    if args.text:
+        _report_safety(content)
+    else:  # once the net is loaded, behind the welcome
+        import threading
+
+        threading.Thread(target=_report_safety, args=(content,), daemon=True).start()
     region = choose_region(args.region)
     if region is None:
         return EXIT_ERROR
@@ -125,6 +130,12 @@ def cmd_session(args: argparse.Namespace) -> int:
         from assistant.cli.text import run_text
         return run_text(engine, store)
     return _voice_cli().run_voice(args, engine, store)
+
+
+def _report_safety(content) -> None:
+    if content.safety.model_error:
+        print(f"reflect: {content.safety.model_error}; the safety net listens with its rules alone.",
+              file=sys.stderr)
 
 
 # ----------------------------------------------------------------- sections
@@ -304,10 +315,10 @@ def cmd_journal(args: argparse.Namespace) -> int:
 
 
 def _export_markdown(entries, path: Path) -> None:
-    import os
     from datetime import datetime
 
     from assistant.content.scripts import load_scripts
+    from assistant.storage.atomic import write_atomic
 
     titles = {sec.id: sec.title for sec in load_scripts().sections}
     lines = ["# My reflection journal", "", "On \"Trust in Relationships\" by Sarah M.", ""]
@@ -317,7 +328,4 @@ def _export_markdown(entries, path: Path) -> None:
         except ValueError:
             when = e.time
         lines += [f"## {titles.get(e.section, e.section)} ({when})", "", f"**{e.prompt}**", "", e.answer, ""]
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # also when it overwrites an older, readable export
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
+    write_atomic(Path(path), "\n".join(lines).encode("utf-8"))  # private, like the journal

@@ -28,6 +28,10 @@ def add_voice_options(p: argparse.ArgumentParser) -> None:
                         "they are unsure of when it is installed; whisper: the same, and an "
                         "error without Whisper; vosk / sphinx: that one alone)")
     g.add_argument("--model", metavar="DIR", default=None, help="Vosk model directory")
+    g.add_argument("--voice", metavar="NAME", default=None,
+                   help="speaking voice: the neural voice by default where installed; "
+                        "'espeak' for the light espeak-ng voice, 'espeak:ID' for one of its "
+                        "voices, or a name from `reflect voices`")
     g.add_argument("--input-device", metavar="NAME|INDEX", default=None,
                    help="microphone (see `reflect devices`)")
     g.add_argument("--output-device", metavar="NAME|INDEX", default=None,
@@ -51,7 +55,8 @@ def voice_config(args: argparse.Namespace) -> VoiceConfig:
     """Config file, then command-line overrides."""
     path = getattr(args, "config", None) or _data_dir(args) / CONFIG_NAME
     cfg = load_config(path)
-    for opt, key in (("engine", "engine"), ("model", "model"), ("input_device", "input_device"),
+    for opt, key in (("engine", "engine"), ("model", "model"), ("voice", "voice"),
+                     ("input_device", "input_device"),
                      ("output_device", "output_device"), ("silence", "silence")):
         value = getattr(args, opt, None)
         if value is not None:
@@ -69,13 +74,10 @@ def register(sub: Any) -> None:
     from assistant.cli.doctor import cmd_doctor
 
     doc.set_defaults(func=cmd_doctor)
-    r = sub.add_parser("read", parents=[common], help="read a section aloud (or into a WAV file)")
-    r.add_argument("section", nargs="+", help="section name, e.g. forgiveness")
-    r.add_argument("--to", metavar="FILE.wav", type=Path, help="write the reading to a file")
-    add_voice_options(r)
-    r.set_defaults(func=cmd_read)
     from assistant.cli import hear as hear_cli
+    from assistant.cli import speech as speech_cli
 
+    speech_cli.register(sub, common, add_voice_options)
     hear_cli.register(sub, common, add_voice_options)
     m = sub.add_parser("model", parents=[common], help="get or list Vosk speech models")
     msub = m.add_subparsers(dest="model_command", metavar="fetch|list", required=True)
@@ -178,9 +180,45 @@ def _parallel(**jobs: Callable[[], Any]) -> dict[str, Any]:
     return results
 
 
+_PRELOADED: dict[str, Any] = {}
+
+
+def preload_voice(args: argparse.Namespace) -> None:
+    """Start loading the speaking voice now, in the background: the neural
+    voice takes about as long to load as the content, and the welcome waits
+    for both. A bad setting is reported when the session opens."""
+    try:
+        cfg = voice_config(args)
+    except ConfigError:
+        return
+    from assistant.speech.tts import Tts
+
+    def load() -> None:
+        try:
+            _PRELOADED["tts"] = Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)
+        except BaseException as exc:  # raised where the voice is needed
+            _PRELOADED["error"] = exc
+
+    thread = threading.Thread(target=load, name="voice-preload", daemon=True)
+    _PRELOADED.update(thread=thread, key=(cfg.voice, cfg.rate, cfg.volume))
+    thread.start()
+
+
+def _voice(cfg: VoiceConfig) -> Any:
+    """The preloaded voice when it was made with these settings, else a new one."""
+    from assistant.speech.tts import Tts
+
+    thread = _PRELOADED.pop("thread", None)
+    if thread is not None and _PRELOADED.pop("key", None) == (cfg.voice, cfg.rate, cfg.volume):
+        thread.join()
+        if "error" in _PRELOADED:
+            raise _PRELOADED.pop("error")
+        return _PRELOADED.pop("tts")
+    return Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)
+
+
 def open_voice_io(cfg: VoiceConfig, out=None):
     from assistant.hearing.turns import make_hearing
-    from assistant.speech.tts import Tts
     from assistant.voice.devices import Mic, Player
     from assistant.voice.session import Captions, VoiceIO
 
@@ -188,7 +226,7 @@ def open_voice_io(cfg: VoiceConfig, out=None):
         player=lambda: Player(cfg.output_device or None),
         mic=lambda: Mic(cfg.input_device or None),
         rec=lambda: make_hearing(cfg.engine, cfg.model or None, _note),
-        tts=lambda: Tts(cfg.voice, cfg.rate, cfg.volume),
+        tts=lambda: _voice(cfg),
     )
     return VoiceIO(cfg, parts["tts"], parts["player"], parts["mic"], parts["rec"], Captions(out))
 
@@ -281,7 +319,8 @@ def load_voice_state(io: Any, path: Path) -> None:
 
 def save_voice_state(io: Any, path: Path) -> None:
     import json
-    import os
+
+    from assistant.storage.atomic import write_atomic
 
     data: dict[str, Any] = {}
     try:
@@ -293,18 +332,11 @@ def save_voice_state(io: Any, path: Path) -> None:
         data["echo_ratio"] = round(io.barge.ratio, 4)
     if hasattr(io.rec, "adaptation"):
         data[f"adaptation_{io.rec.name}"] = io.rec.adaptation
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(data).encode("utf-8"))
     except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        pass  # learnt settings only: the next session learns them again
 
 
 def section_names(engine: Any) -> dict[str, tuple[str, ...]]:
@@ -329,70 +361,3 @@ def barge_phrases(engine: Any) -> tuple[str, ...]:
     grammar = getattr(engine, "grammar", None) or {}
     phrases = tuple(dict.fromkeys(p for i in BARGE_INTENTS for p in grammar.get(i, ())))
     return phrases or BARGE_FALLBACK
-
-
-# ---------------------------------------------------------------- read
-
-
-def _find_section(content: Any, name: str) -> Optional[Any]:
-    best = getattr(content.matcher, "best_section", None)
-    sec_id = best(name) if best else None
-    if sec_id:
-        return content.script.by_id(sec_id)
-    from rapidfuzz import fuzz, process
-
-    titles = {s.id: f"{s.title} {' '.join(s.aliases)}" for s in content.script.sections}
-    hit = process.extractOne(name, titles, scorer=fuzz.WRatio, score_cutoff=60)
-    return content.script.by_id(hit[2]) if hit else None
-
-
-def cmd_read(args: argparse.Namespace) -> int:
-    from assistant.content.article import heading_sentence, speakable
-    from assistant.dialog.session import load_content
-    from assistant.speech.tts import Tts, TtsError, write_wav
-
-    content = load_content()
-    name = " ".join(args.section)
-    sec = _find_section(content, name)
-    if sec is None:
-        titles = ", ".join(s.title for s in content.script.sections)
-        _err(f"no section like {name!r}. Sections: {titles}.")
-        return EXIT_ERROR
-    try:
-        cfg = voice_config(args)
-        tts = Tts(cfg.voice, cfg.rate, cfg.volume)
-    except (TtsError, ConfigError) as exc:
-        _err(str(exc))
-        return EXIT_ERROR
-    texts = [heading_sentence(sec.title)] + [speakable(s) for s in sec.sentences]
-    if args.to:
-        if not args.to.parent.is_dir():
-            _err(f"cannot write {args.to}: the folder {args.to.parent} does not exist.")
-            return EXIT_ERROR
-        try:
-            secs = write_wav(str(args.to), [tts.synth(t) for t in texts])
-        except OSError as e:
-            _err(f"cannot write {args.to}: {e.strerror or e}.")
-            return EXIT_ERROR
-        print(f"Wrote {sec.title} ({secs:.0f} s) to {args.to}")
-        return EXIT_OK
-    from assistant.voice.devices import AudioDeviceError, Player
-
-    try:
-        player = Player(cfg.output_device or None)
-    except AudioDeviceError as exc:
-        _err(str(exc))
-        return EXIT_NO_AUDIO
-    try:
-        for text in texts:
-            print(f"Reflect: {text}", flush=True)
-            speech = tts.synth(text)
-            player.play(speech.pcm, speech.samplerate)
-            player.wait()
-            time.sleep(0.25)
-    except KeyboardInterrupt:
-        player.stop()
-        return 130
-    finally:
-        player.close()
-    return EXIT_OK

@@ -146,7 +146,11 @@ class Engine(Answers, Commands, SafetyStop, Navigation):
         answers = ANSWERS if step.kind != "choice" else ()
         expect += self._phrases(answers + ("pause", "repeat", "next", "back", "help", "quit",
                                            "read_section", "where_am_i"))
-        return Listen(tuple(dict.fromkeys(expect)), open=step.kind == "prompt")
+        acks = [a for i in step.intents.values() for a in i.ack] + step.ack
+        if step.kind == "prompt":
+            acks += self.phrases.options("answer_saved")
+        return Listen(tuple(dict.fromkeys(expect)), open=step.kind == "prompt",
+                      replies=tuple(dict.fromkeys(speakable(a) for a in acks)))
 
     def listen_at(self, section: str, step: str) -> Listen:
         """What the engine listens for while asking ``section.step`` (`reflect hear`)."""

@@ -82,6 +82,9 @@ class Say:
     """prompt | ack | reading | info | safety | error."""
     interruptible: bool = True
     """Barge-in may cut it off."""
+    then: str = ""
+    """What is most likely said next (the next sentence of a reading): a voice
+    may prepare it while this plays."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ class Listen:
     """True when a free answer is welcome (recognise freely)."""
     timeout: bool = True
     """False while paused: wait without silence re-prompts."""
+    replies: tuple[str, ...] = ()
+    """What is likely said first once an answer is heard here (the step's
+    acknowledgements): a voice may prepare them while it listens."""
 
 
 @dataclass(frozen=True)

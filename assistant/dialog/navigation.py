@@ -129,7 +129,9 @@ class Navigation:
             return self._after_reading(out)
         # p.sentence is the sentence being spoken: a crash or a barge-in
         # during it resumes with that same sentence.
-        out.append(Say(speakable(sentences[self.p.sentence]), kind="reading"))
+        following = self.p.sentence + 1
+        out.append(Say(speakable(sentences[self.p.sentence]), kind="reading",
+                       then=speakable(sentences[following]) if following < len(sentences) else ""))
         return out
 
     def _after_reading(self, out: list[Action]) -> list[Action]:

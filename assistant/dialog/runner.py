@@ -10,6 +10,7 @@ actions are dropped and the events the port gives back are sent instead.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional, Protocol, Sequence
 
 from assistant.dialog.events import (
@@ -59,9 +60,14 @@ def carry_out(actions: Sequence[Action], port: Port, answered: bool = False) -> 
     reads on) and an empty one in no events.
     """
     listen = next((a for a in actions if isinstance(a, Listen)), None)
-    for action in actions:
+    for i, action in enumerate(actions):
         if isinstance(action, Say):
-            instead = port.say(action, listen, answered)
+            # What follows is this Say's ``then``: the next Say of the list, if
+            # any. A voice prepares it while this one plays; made only when this
+            # one ends, its first words would come after a silence that sounds
+            # like the end of the turn.
+            following = next((a.text for a in actions[i + 1:] if isinstance(a, Say)), action.then)
+            instead = port.say(replace(action, then=following), listen, answered)
             if instead is not None:
                 return instead
         elif isinstance(action, Save):

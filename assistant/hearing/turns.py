@@ -27,6 +27,8 @@ is"). When the turn ends, the background decoding is usually the answer.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import threading
 from concurrent.futures import Future
@@ -243,6 +245,10 @@ WARM_UP = (np.sin(np.arange(RATE) / 3.0) * 3000).astype("<i2").tobytes()
 """One second of a tone: Whisper writes nothing for it."""
 
 
+BACKGROUND_NICE = 10
+"""Niceness of work done ahead of need (loading Whisper)."""
+
+
 def load_whisper_in_background(on_error: Callable[[str], None]) -> Optional[Future]:
     """Start loading Whisper; None (and one message) when it is not installed."""
     from assistant.hearing.whisper import Whisper, WhisperUnavailable, find_model
@@ -255,6 +261,10 @@ def load_whisper_in_background(on_error: Callable[[str], None]) -> Optional[Futu
     future: Future = Future()
 
     def run() -> None:
+        # Behind what is heard and said now: it loads while the welcome is
+        # spoken, and the threads it starts inherit this priority.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
         try:
             w = Whisper()
             w.transcribe(WARM_UP)  # the first decoding sets up its buffers: ~1 s, not the user's

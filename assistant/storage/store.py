@@ -18,12 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from assistant.storage.atomic import FILE_MODE, fsync_dir, write_atomic
 from assistant.storage.records import JournalEntry, Progress
 
 SCHEMA = 1
 STATE = "state.json"
 JOURNAL = "journal.jsonl"
-FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
@@ -37,17 +37,6 @@ def default_data_dir() -> Path:
         return Path(env).expanduser()
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / "reflect"
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _progress_from(data: dict) -> Progress:
@@ -128,15 +117,7 @@ class Store:
         return fd
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = self._open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-        _fsync_dir(self.dir)
+        write_atomic(path, data, FILE_MODE)
 
     def _backup(self, path: Path, why: str) -> Path:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -283,7 +264,7 @@ class Store:
         for path in self.dir.glob(JOURNAL + "*"):
             path.unlink()
             removed += 1
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         return removed
 
     # ---------------------------------------------------------- both

@@ -2,8 +2,9 @@
 
 Example ``voice.toml``::
 
-    voice = "en-us"        # espeak-ng voice id or name ("" = default)
-    rate = 165             # words per minute
+    voice = ""             # "" = the neural voice where installed; "espeak",
+                           # "espeak:en-gb", or a name from `reflect voices`
+    rate = 165             # words per minute (both voices)
     volume = 0.9           # 0.0 .. 1.0
     silence = 0.8          # seconds of quiet that end an answer
     listen_timeout = 8.0   # seconds without an answer before a gentle re-prompt

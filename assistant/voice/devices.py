@@ -156,6 +156,8 @@ class Player:
         self._pos = 0
         self._done = threading.Event()
         self._done.set()
+        self._token = 0
+        """Counts plays and stops: speech appended for a stopped play is dropped."""
         self._levels: deque[tuple[float, float]] = deque(maxlen=1000)
         """(time, RMS in [0, 1]) of recently played blocks (10 s)."""
         """Monotonic time the last audible block went to the device."""
@@ -194,22 +196,42 @@ class Player:
             if len(recent) * frames >= 0.15 * self.samplerate:
                 self._warm.set()
 
-    def play(self, pcm: np.ndarray, samplerate: Optional[int] = None) -> None:
-        """Start playing (replacing anything playing); returns at once."""
+    def _samples(self, pcm: np.ndarray, samplerate: Optional[int]) -> np.ndarray:
         if samplerate and samplerate != self.samplerate:
-            from assistant.speech.tts import resample
+            from assistant.speech.audio import resample
 
             pcm = resample(pcm, samplerate, self.samplerate)
-        data = pcm.astype(np.float32) / 32768.0
+        return pcm.astype(np.float32) / 32768.0
+
+    def play(self, pcm: np.ndarray, samplerate: Optional[int] = None) -> int:
+        """Start playing (replacing anything playing); returns at once, with a
+        token for ``append``."""
+        data = self._samples(pcm, samplerate)
         with self._lock:
             self._buf, self._pos = data, 0
             self._done.clear() if len(data) else self._done.set()
+            self._token += 1
+            return self._token
+
+    def append(self, pcm: np.ndarray, samplerate: Optional[int], token: int) -> bool:
+        """Queue more speech after what ``play`` (which gave ``token``) started;
+        False, and nothing queued, if that playback was stopped or replaced."""
+        data = self._samples(pcm, samplerate)
+        with self._lock:
+            if token != self._token:
+                return False
+            self._buf = np.concatenate([self._buf[self._pos:], data])
+            self._pos = 0
+            if len(self._buf):
+                self._done.clear()
+            return True
 
     def stop(self) -> None:
         """Cut playback off now."""
         with self._lock:
             self._buf, self._pos = np.zeros(0, dtype=np.float32), 0
             self._done.set()
+            self._token += 1
 
     @property
     def playing(self) -> bool:

@@ -29,6 +29,7 @@ from assistant.speech.tts import Tts
 from assistant.voice.bargein import BargeIn
 from assistant.voice.config import VoiceConfig
 from assistant.voice.devices import AudioDeviceError, Mic, Player, _pulse_names
+from assistant.voice.speaking import SpeechFeed
 
 BARGE_INTENTS: tuple[str, ...] = (
     "stop_reading", "pause", "resume", "repeat", "next", "back", "slower", "faster",
@@ -177,40 +178,45 @@ class VoiceIO:
     # ------------------------------------------------------------ speaking
 
     def say(self, text: str, interruptible: bool,
-            expect: Sequence[str] = (), open_: bool = False) -> Optional[Barged]:
+            expect: Sequence[str] = (), open_: bool = False, then: str = "") -> Optional[Barged]:
         """Speak ``text``; None if it played to the end, else what the user said over it.
 
         ``expect``: what the user may answer (the Listen that follows), used as
         the grammar when they talk over this Say; a reading uses ``barge_expect``.
         ``open_``: what they say may be free words (the rest of an answer).
+        ``then``: what is likely said next, prepared while this plays.
         """
-        self.captions.said(text)
-        speech = self.tts.synth(text)
-        self.player.play(speech.pcm, speech.samplerate)
+        feed = SpeechFeed(self.tts, self.player, text, then)
+        self.captions.said(text)  # shown as it is heard, not while it is being made
         self._mark("play")
         self.barge.reset()
-        ring: deque[bytes] = deque(maxlen=50)  # 1 s: the start of the user's words
-        onset = 0
-        while self.player.playing:
-            block = self._read(0.1)
-            if block is None:
-                continue
-            if not self.player.alive():
-                raise AudioDeviceError("the speaker went away")
-            ring.append(block)
-            if not interruptible:
-                continue
-            played = self.player.recent_level(self.barge.window, at=self.mic.last_time)
-            was_building = self.barge.building
-            if self.barge.push(block_rms(block), played):
-                self.player.stop()
-                self._mark("barge")
-                # Decode from just before the onset: earlier blocks hold only our
-                # own voice, which the grammar would turn into words.
-                preroll = list(ring)[-(onset + 1) - 5:]
-                return Barged(self._barge_utterance(
-                    preroll, self.grammar(tuple(expect) or self.barge_expect), open_))
-            onset = onset + 1 if was_building or self.barge.building else 0
+        try:
+            ring: deque[bytes] = deque(maxlen=50)  # 1 s: the start of the user's words
+            onset = 0
+            while self.player.playing or feed.pending:
+                block = self._read(0.1)
+                if block is None:
+                    continue
+                if not self.player.alive():
+                    raise AudioDeviceError("the speaker went away")
+                ring.append(block)
+                if not interruptible:
+                    continue
+                played = self.player.recent_level(self.barge.window, at=self.mic.last_time)
+                was_building = self.barge.building
+                if self.barge.push(block_rms(block), played):
+                    feed.cancel()
+                    self.player.stop()
+                    self._mark("barge")
+                    # Decode from just before the onset: earlier blocks hold only our
+                    # own voice, which the grammar would turn into words.
+                    preroll = list(ring)[-(onset + 1) - 5:]
+                    return Barged(self._barge_utterance(
+                        preroll, self.grammar(tuple(expect) or self.barge_expect), open_))
+                onset = onset + 1 if was_building or self.barge.building else 0
+        except BaseException:
+            feed.cancel()  # nothing queued after an error or Ctrl-C
+            raise
         self.player.wait(2.0)
         if not self.player.alive():
             raise AudioDeviceError("the speaker went away")
@@ -230,9 +236,13 @@ class VoiceIO:
 
     # ------------------------------------------------------------ listening
 
-    def listen(self, expect: Sequence[str], open_: bool, timeout: bool) -> Optional[Result]:
-        """Wait for an answer; None after the listen timeout with no speech."""
+    def listen(self, expect: Sequence[str], open_: bool, timeout: bool,
+               replies: Sequence[str] = ()) -> Optional[Result]:
+        """Wait for an answer; None after the listen timeout with no speech.
+        ``replies``: what is likely said first after it, prepared meanwhile."""
         self._mark("listen")
+        if replies:
+            self.tts.prefetch(replies, first_only=True)
         # Free speech for an open answer on Vosk; the embedded model decodes
         # free speech poorly, so it always gets the step's phrases (Whisper,
         # when loaded, writes open answers down freely whatever the grammar).
@@ -310,7 +320,8 @@ class VoiceSession:
 
     def say(self, action: ev.Say, listen: Optional[ev.Listen], answered: bool) -> Optional[list[ev.Event]]:
         barged = self.io.say(action.text, action.interruptible,
-                             listen.expect if listen else (), open_=answered)
+                             listen.expect if listen else (), open_=answered,
+                             then=action.then)
         if barged is None:
             return None
         res = barged.result
@@ -334,7 +345,7 @@ class VoiceSession:
             delete()
 
     def listen(self, action: ev.Listen) -> list[ev.Event]:
-        res = self.io.listen(action.expect, action.open, action.timeout)
+        res = self.io.listen(action.expect, action.open, action.timeout, action.replies)
         self._heard_open = action.open
         if res is None:
             return [ev.Silence()]
