@@ -137,6 +137,15 @@ def test_pause_listens_only_for_resume_then_continues():
     assert d.engine.mode == "step" and not d.progress.paused
 
 
+@pytest.mark.parametrize("words", ["okay i'm work let's carry on", "right so um we can carry on",
+                                   "mm okay let's get back to it then"])
+def test_on_a_break_a_resume_phrase_among_other_words_resumes(words):
+    d = fresh()
+    d.say("let's take a break")
+    d.say(words)
+    assert d.engine.mode == "step" and not d.progress.paused
+
+
 def test_stop_reading_and_unsure_answers():
     d = fresh()
     d.say("no")

@@ -128,11 +128,16 @@ def test_calibration_sets_pooled_meet_the_targets(net):
 
 @pytest.mark.parametrize("name", WRITTEN_SETS)
 def test_written_set_floor(net, name):
-    """The learned layer's training sets (see eval_safety.WRITTEN_SETS)."""
+    """The learned layer's training sets (see eval_safety.WRITTEN_SETS): every
+    third line of each, the same lines each run (all of them:
+    ``python scripts/eval_safety.py --set written_a`` ...)."""
     d = ROOT / "tests" / "data" / name
-    r = evaluate(d / "safety_positive.txt", d / "safety_negative.txt", net)
-    assert r["recall"] >= WRITTEN_MIN_RECALL, f"recall {r['recall']:.3f}"
-    assert r["false_alarm_rate"] <= WRITTEN_MAX_FALSE_ALARMS, f"false alarms {r['false_alarm_rate']:.3f}"
+    pos = read_lines(d / "safety_positive.txt")[::3]
+    neg = read_lines(d / "safety_negative.txt")[::3]
+    missed = [t for t in pos if net.check(t) is None]
+    alarms = [t for t in neg if net.check(t) is not None]
+    assert 1 - len(missed) / len(pos) >= WRITTEN_MIN_RECALL, missed
+    assert len(alarms) / len(neg) <= WRITTEN_MAX_FALSE_ALARMS, alarms
 
 
 def test_fresh_sets_share_no_line_with_the_training():
@@ -159,9 +164,9 @@ def test_tuned_sets_include_every_heldout_and_dev2():
 
 def test_prefilter_never_changes_a_result(net):
     """The literal prefilter only skips patterns that cannot match: on every
-    line of every set, and on cut-and-joined lines, the result is the same
-    as running every pattern."""
-    raw = load_safety(prefilter=False)
+    line of every set, and on cut-and-joined lines, the rules' result is the
+    same as running every pattern (the learned layer reads the text itself)."""
+    raw = load_safety(prefilter=False, model=False)
     lines = read_lines(EXTRA_NEGATIVE)
     for name in SETS:
         d = ROOT / "tests" / "data" / name
@@ -169,7 +174,7 @@ def test_prefilter_never_changes_a_result(net):
             if (d / f).exists():
                 lines += read_lines(d / f)
     joined = [" ".join(a.split()[:6] + b.split()[3:]) for a, b in zip(lines, lines[7:])]
-    diffs = [t for t in lines + joined if net.check(t) != raw.check(t)]
+    diffs = [t for t in lines + joined if net.check_rules(t) != raw.check_rules(t)]
     assert not diffs, diffs[:5]
 
 

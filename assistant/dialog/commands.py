@@ -126,8 +126,12 @@ class Commands:
         return self.say("help_prompt")
 
     # ------------------------------------------------------------- asides
-    def _heard_paused(self, out: list[Action], match: Match) -> list[Action]:
-        if match.intent in ("resume", "yes") or (match.intent == "read_section" and self.p.reading):
+    def _heard_paused(self, out: list[Action], match: Match, text: str = "") -> list[Action]:
+        # On a break little else is meant: words around "let's carry on" (a
+        # mishearing, "okay, I'm work, let's carry on") still mean resume.
+        resume = match.intent in ("resume", "yes") or (
+            match.intent == NONE and self.matcher.says(text, "resume"))
+        if resume or (match.intent == "read_section" and self.p.reading):
             out.append(self.say("resume"))
             return self._resume(out)
         if match.intent == "quit":

@@ -273,7 +273,7 @@ class Engine(Answers, Commands, SafetyStop, Navigation):
             return self._finish(self._confirm(out, match))
         mode = self.mode
         if mode == PAUSED:
-            return self._finish(self._heard_paused(out, match))
+            return self._finish(self._heard_paused(out, match, text))
         if mode == CONFIRM_INTENT:
             return self._finish(self._heard_confirm(out, match))
         if mode == CONFIRM_DELETE:

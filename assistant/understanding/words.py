@@ -121,6 +121,14 @@ class IntentMatcher:
         self._last = (text, m)
         return m
 
+    def says(self, text: str, intent: str) -> bool:
+        """Whether ``text`` holds, word for word, one of ``intent``'s examples
+        of two words or more ("okay, I'm work, let's carry on" holds "let's
+        carry on"): for a mode where only a few things can be meant."""
+        q = f" {self.normalise(text)} "
+        return any(len(e.split()) >= 2 and f" {e} " in q
+                   for e in (self.normalise(x) for x in self.examples.get(intent, ())))
+
     def _match(self, text: str) -> Match:
         q = self.normalise(text)
         if not q:
