@@ -233,6 +233,10 @@ def bench_bargein(res: Results, runs: int, tmp: Path, card: Card) -> None:
         res.rows.append(('"stop" not acted on', str(missed), "", str(len(from_end) + missed), ""))
 
 
+SETTLE = 8.0
+"""Seconds after the first spoken sample when start-up's peak memory is read."""
+
+
 def bench_startup(res: Results, runs: int, tmp: Path, card: Card, engine: str = "sphinx",
                   extra: tuple[str, ...] = (), label: str = "") -> None:
     print(f"start-up {label}...", flush=True)
@@ -252,7 +256,9 @@ def bench_startup(res: Results, runs: int, tmp: Path, card: Card, engine: str = 
             time.sleep(0.1)
             first = first_sound(rec, t0)
         if engine != "sphinx" or i == 0:
-            time.sleep(1.0)
+            # Peak once everything has loaded: Whisper loads as the welcome
+            # plays, the safety net and the sentence model behind it.
+            time.sleep(SETTLE)
             rss.append(vm_hwm(proc.pid))
         proc.send_signal(signal.SIGINT)
         try:

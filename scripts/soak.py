@@ -164,6 +164,33 @@ def _size(obj, *path: str) -> int | None:
         return None
 
 
+def read_marks(path: Path) -> list[tuple[str, float]]:
+    if not path.exists():
+        return []
+    return [(name, float(t)) for name, t in (line.split() for line in path.read_text().splitlines())]
+
+
+def turn_timing(marks: list[tuple[str, float]]) -> dict:
+    """Per answered utterance: end of speech -> words known (Whisper's wait)
+    -> reply starting to play (understanding and synthesis); medians and
+    maxima in ms. The microphone is not read in between."""
+    words, reply = [], []
+    end = known = None
+    for name, t in marks:
+        if name == "endpoint":
+            end, known = t, None
+        elif name == "heard" and end is not None:
+            known = t
+            words.append(t - end)
+        elif name == "play" and known is not None:
+            reply.append(t - known)
+            end = known = None
+    def figures(xs):
+        return {"n": len(xs), "median_ms": round(1000 * statistics.median(xs)) if xs else None,
+                "max_ms": round(1000 * max(xs)) if xs else None}
+    return {"end_to_words": figures(words), "words_to_reply": figures(reply)}
+
+
 def main(argv: list[str] | None = None) -> int:
     # The run ends by interrupting itself as Ctrl-C would; started in the
     # background (nohup, "&" in a script) Ctrl-C is ignored and it never would.
@@ -209,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     # `reflect`'s own voice path (voice_cli.run_voice), keeping hold of its I/O.
     out = open(os.devnull, "w") if args.quiet else sys.stdout
     opened: list = []
+    trace = tmp / "trace.txt"  # the session's timing marks (REFLECT_VOICE_TRACE)
+    os.environ["REFLECT_VOICE_TRACE"] = str(trace)
     real_open = voice_cli.open_voice_io
 
     closers: list = []
@@ -347,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         "data_dir": str(data),
         "samples": len(samples),
         "launches": launches,
+        "turns": turn_timing(read_marks(trace)),
     }
     if args.samples:
         args.samples.write_text("".join(json.dumps(x) + "\n" for x in samples))

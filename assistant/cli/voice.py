@@ -225,7 +225,7 @@ def open_voice_io(cfg: VoiceConfig, out=None):
     parts = _parallel(
         player=lambda: Player(cfg.output_device or None),
         mic=lambda: Mic(cfg.input_device or None),
-        rec=lambda: make_hearing(cfg.engine, cfg.model or None, _note),
+        rec=lambda: make_hearing(cfg.engine, cfg.model or None, _note, deferred=True),
         tts=lambda: _voice(cfg),
     )
     return VoiceIO(cfg, parts["tts"], parts["player"], parts["mic"], parts["rec"], Captions(out))

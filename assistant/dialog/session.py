@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from assistant import trim_heap
 from assistant.content.phrases import load_grammar, load_guards, load_phrases
 from assistant.content.scripts import Script, load_scripts
 from assistant.content.crisis import FALLBACK, load_crisis_lines
@@ -41,6 +42,7 @@ class Deferred:
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
             try:
                 self._value = build()
+                trim_heap()
                 then(self._value)
             except BaseException as exc:  # raised where the object is used
                 self._error = exc

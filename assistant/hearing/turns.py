@@ -27,8 +27,6 @@ is"). When the turn ends, the background decoding is usually the answer.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import threading
 from concurrent.futures import Future
@@ -36,6 +34,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from assistant import models_loaded, trim_heap
 from assistant.hearing.recognisers import RATE, AsrError, Recognizer, Result, make_recognizer, normalise
 
 WHISPER_FLOOR = -1.3
@@ -99,6 +98,9 @@ class Hearing:
         self.is_command: Optional[Callable[[str], bool]] = None
         """Does this text say a spoken command (the dialog's understanding)?
         Such an utterance at an open question ends at the ordinary pause."""
+
+    def load_now(self) -> None:
+        """Let a deferred Whisper load begin (nothing to do otherwise)."""
 
     # ---------------------------------------------------------------- parts
 
@@ -239,18 +241,25 @@ class Hearing:
                 future.set_result(w.transcribe(pcm))
             except Exception:  # a decoding failure is heard as nothing said
                 future.set_result(("", 0.0))
+            trim_heap()
 
 
 WARM_UP = (np.sin(np.arange(RATE) / 3.0) * 3000).astype("<i2").tobytes()
 """One second of a tone: Whisper writes nothing for it."""
 
 
-BACKGROUND_NICE = 10
-"""Niceness of work done ahead of need (loading Whisper)."""
+LOAD_AFTER = 5.0
+"""Seconds a deferred load waits at most for its signal (``Hearing.load_now``)."""
 
 
-def load_whisper_in_background(on_error: Callable[[str], None]) -> Optional[Future]:
-    """Start loading Whisper; None (and one message) when it is not installed."""
+def load_whisper_in_background(on_error: Callable[[str], None],
+                               go: Optional[threading.Event] = None) -> Optional[Future]:
+    """Start loading Whisper; None (and one message) when it is not installed.
+    With ``go``, the load waits for that signal (at most LOAD_AFTER s): a
+    spoken session gives it once the welcome is playing, so that the welcome
+    is not made beside the load. Whisper's decoding threads are started by
+    the load and keep its priority, so it runs at normal priority (at nice
+    10 they lost to any other work, and a busy machine's turns waited)."""
     from assistant.hearing.whisper import Whisper, WhisperUnavailable, find_model
 
     if find_model() is None:
@@ -261,13 +270,12 @@ def load_whisper_in_background(on_error: Callable[[str], None]) -> Optional[Futu
     future: Future = Future()
 
     def run() -> None:
-        # Behind what is heard and said now: it loads while the welcome is
-        # spoken, and the threads it starts inherit this priority.
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
+        if go is not None:
+            go.wait(LOAD_AFTER)
         try:
             w = Whisper()
             w.transcribe(WARM_UP)  # the first decoding sets up its buffers: ~1 s, not the user's
+            models_loaded()
             future.set_result(w)
         except WhisperUnavailable as exc:
             on_error(f"{exc}; until then the embedded recogniser hears alone")
@@ -284,10 +292,13 @@ ENGINES = ("auto", "whisper", "vosk", "sphinx")
 
 
 def make_hearing(engine: str = "auto", model: Optional[str] = None,
-                 on_error: Callable[[str], None] = lambda _m: None) -> Hearing:
+                 on_error: Callable[[str], None] = lambda _m: None,
+                 deferred: bool = False) -> Hearing:
     """``auto``: the best streaming recogniser installed (Vosk with a model, else
     pocketsphinx) with Whisper when installed; ``whisper``: the same, and an
-    error when Whisper is missing; ``vosk`` / ``sphinx``: that one alone."""
+    error when Whisper is missing; ``vosk`` / ``sphinx``: that one alone.
+    ``deferred``: Whisper loads when ``Hearing.load_now()`` is called (or
+    LOAD_AFTER s have passed)."""
     if engine not in ENGINES:
         raise AsrError(f"unknown recogniser {engine!r}; choose {', '.join(ENGINES)}")
     stream = make_recognizer("auto" if engine == "whisper" else engine, model)
@@ -299,4 +310,8 @@ def make_hearing(engine: str = "auto", model: Optional[str] = None,
         if find_model() is None:
             raise AsrError("the Whisper model is not installed "
                            "(run: python scripts/fetch_models.py whisper)")
-    return Hearing(stream, load_whisper_in_background(on_error))
+    go = threading.Event() if deferred else None
+    hearing = Hearing(stream, load_whisper_in_background(on_error, go))
+    if go is not None:
+        hearing.load_now = go.set
+    return hearing

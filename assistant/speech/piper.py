@@ -19,6 +19,7 @@ from typing import Optional
 
 import numpy as np
 
+from assistant import trim_heap
 from assistant.models.wheels import Wheel, WheelModel, find_installed, prefix_dir
 from assistant.speech.audio import Speech, TtsError, trim
 
@@ -193,6 +194,7 @@ class PiperBackend:
                     self._running -= 1
                     self._idle.notify_all()
             parts += [self._pcm(audio), gap]
+        trim_heap()
         if not parts:  # nothing speakable (punctuation only)
             return Speech(np.zeros(0, dtype=np.int16), self.samplerate)
         return Speech(np.concatenate(parts[:-1]), self.samplerate)

@@ -189,6 +189,9 @@ class VoiceIO:
         feed = SpeechFeed(self.tts, self.player, text, then)
         self.captions.said(text)  # shown as it is heard, not while it is being made
         self._mark("play")
+        load_now = getattr(self.rec, "load_now", None)
+        if load_now is not None:  # Whisper, once the welcome is playing (hearing/turns.py)
+            load_now()
         self.barge.reset()
         try:
             ring: deque[bytes] = deque(maxlen=50)  # 1 s: the start of the user's words
