@@ -180,54 +180,75 @@ def _parallel(**jobs: Callable[[], Any]) -> dict[str, Any]:
     return results
 
 
-_PRELOADED: dict[str, Any] = {}
+class _Preload:
+    """A part of the voice session made on its own thread from the start of
+    `reflect`, while the content loads (``_made`` waits for it)."""
+
+    def __init__(self, key: Any, build: Callable[[], Any]) -> None:
+        self.key, self.build = key, build
+        self.value: Any = None
+        self.error: Optional[BaseException] = None
+
+        def run() -> None:
+            try:
+                self.value = build()
+            except BaseException as exc:  # raised where the part is needed
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, name="voice-preload", daemon=True)
+        self.thread.start()
+
+
+_PRELOADED: dict[str, _Preload] = {}
 
 
 def preload_voice(args: argparse.Namespace) -> None:
-    """Start loading the speaking voice now, in the background: the neural
-    voice takes about as long to load as the content, and the welcome waits
-    for both. A bad setting is reported when the session opens."""
+    """Start making the speaking voice and opening the speaker and microphone
+    now, in the background: the neural voice takes about as long to load as
+    the content, an audio stream about a second to open, and the welcome
+    waits for all of them. A bad setting is reported when the session opens."""
     try:
         cfg = voice_config(args)
     except ConfigError:
         return
     from assistant.speech.tts import Tts
+    from assistant.voice.devices import Mic, Player
 
-    def load() -> None:
-        try:
-            _PRELOADED["tts"] = Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)
-        except BaseException as exc:  # raised where the voice is needed
-            _PRELOADED["error"] = exc
-
-    thread = threading.Thread(target=load, name="voice-preload", daemon=True)
-    _PRELOADED.update(thread=thread, key=(cfg.voice, cfg.rate, cfg.volume))
-    thread.start()
+    _PRELOADED.update(
+        tts=_Preload((cfg.voice, cfg.rate, cfg.volume), lambda: Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)),
+        player=_Preload(cfg.output_device, lambda: Player(cfg.output_device or None)),
+        mic=_Preload(cfg.input_device, lambda: Mic(cfg.input_device or None)),
+    )
 
 
-def _voice(cfg: VoiceConfig) -> Any:
-    """The preloaded voice when it was made with these settings, else a new one."""
-    from assistant.speech.tts import Tts
-
-    thread = _PRELOADED.pop("thread", None)
-    if thread is not None and _PRELOADED.pop("key", None) == (cfg.voice, cfg.rate, cfg.volume):
-        thread.join()
-        if "error" in _PRELOADED:
-            raise _PRELOADED.pop("error")
-        return _PRELOADED.pop("tts")
-    return Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)
+def _made(name: str, key: Any, build: Callable[[], Any]) -> Any:
+    """The preloaded part ``name`` if it was made with ``key``, else ``build()``."""
+    pre = _PRELOADED.pop(name, None)
+    if pre is None:
+        return build()
+    pre.thread.join()
+    if pre.key != key:
+        getattr(pre.value, "close", lambda: None)()
+        return build()
+    if pre.error is not None:
+        raise pre.error
+    return pre.value
 
 
 def open_voice_io(cfg: VoiceConfig, out=None):
     from assistant.hearing.turns import make_hearing
+    from assistant.speech.tts import Tts
     from assistant.voice.devices import Mic, Player
     from assistant.voice.session import Captions, VoiceIO
 
     parts = _parallel(
-        player=lambda: Player(cfg.output_device or None),
-        mic=lambda: Mic(cfg.input_device or None),
+        player=lambda: _made("player", cfg.output_device, lambda: Player(cfg.output_device or None)),
+        mic=lambda: _made("mic", cfg.input_device, lambda: Mic(cfg.input_device or None)),
         rec=lambda: make_hearing(cfg.engine, cfg.model or None, _note, deferred=True),
-        tts=lambda: _voice(cfg),
+        tts=lambda: _made("tts", (cfg.voice, cfg.rate, cfg.volume),
+                          lambda: Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)),
     )
+    parts["mic"].drain()  # opened early: what it heard before the session began is not for it
     return VoiceIO(cfg, parts["tts"], parts["player"], parts["mic"], parts["rec"], Captions(out))
 
 
