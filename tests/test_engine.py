@@ -440,3 +440,43 @@ def test_a_sure_command_outweighs_the_learned_layer_but_not_the_rules():
     assert safety_stands(rule, sure)
     assert safety_stands(guess, Match("none", 40.0, None, []))
     assert not safety_stands(None, sure)
+
+
+@pytest.mark.parametrize("words", ["we both broke each other's trust", "a bit of both really",
+                                   "both of us did things we regret"])
+def test_both_partners_broke_trust_is_a_perspective_with_its_own_path(words):
+    d = fresh()
+    d.say("no")  # to the offer to read: now at the perspective question
+    d.say(words)
+    assert d.progress.perspective == "both"
+    script = d.engine.script
+    steps = [st for sec in script.sections for st in sec.steps.values()]
+    # Their path holds the questions for the one hurt and for the one who hurt.
+    assert any("both" in st.perspectives and "hurt" in st.perspectives and "hurter" not in st.perspectives
+               for st in steps)
+    assert any("both" in st.perspectives and "hurter" in st.perspectives and "hurt" not in st.perspectives
+               for st in steps)
+
+
+def test_a_correction_right_after_the_choice_changes_the_perspective():
+    d = fresh()
+    d.say("no")
+    d.say("my husband cheated on me")
+    assert d.progress.perspective == "hurt"
+    entries = len(d.entries)
+    said = d.say("wait, no, I'm the one who broke his trust")
+    assert d.progress.perspective == "hurter"
+    assert "wrong way" in said or "putting me right" in said or "misunderstood" in said
+    assert len(d.entries) == entries, "a correction is not kept as an answer"
+
+
+def test_a_correction_naming_the_same_perspective_or_coming_late_is_an_answer():
+    d = fresh()
+    d.say("no")
+    d.say("someone broke my trust")
+    d.say("no, nobody has made me feel safe for a long time")
+    assert d.progress.perspective == "hurt"
+    for _ in range(3):
+        d.say("i feel safe when people keep their word")
+    d.say("no, I'm the one who broke the trust, really")
+    assert d.progress.perspective == "hurt"

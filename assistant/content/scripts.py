@@ -15,7 +15,8 @@ from typing import Any
 from assistant.content.article import Article, load_article
 from assistant.content.files import ContentError, content_dir, load_toml
 
-PERSPECTIVES = ("hurt", "hurter", "reflect")
+PERSPECTIVES = ("hurt", "hurter", "both", "reflect")
+"""``both``: trust was broken on both sides; their path holds the steps of both."""
 STEP_KINDS = ("offer_read", "prompt", "choice")
 GENERIC_ANSWERS = ("yes", "no", "unsure")
 MIN_PHRASINGS = 2

@@ -4,6 +4,7 @@ where the answer leads (a perspective, a heavy question's offer of a pause).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from assistant.content.article import speakable
@@ -11,6 +12,16 @@ from assistant.dialog.events import Action, Heard, Say
 from assistant.dialog.modes import ANSWERS, HEAVY_OFFER, STEP
 from assistant.storage.records import JournalEntry, Progress
 from assistant.understanding.match import CONFIRM, NONE, Match
+
+
+CORRECTION = re.compile(r"^((no|nope|wait|actually|sorry|hang on|hold on|not quite|that's not right|"
+                        r"that's wrong|not me|i mean|oh no)\b[\s,.!-]*)+")
+"""How a correction of what was just taken begins."""
+SETTING_RIGHT = re.compile(r"\b(not just|not only|not me|it's me|it was me|both of us|we both|"
+                           r"too|either|it didn't happen to me)\b")
+"""Words that set right who did what ("not just me, she did it too")."""
+CORRECTION_WINDOW = 2
+"""Turns after choosing a perspective within which a correction changes it."""
 
 
 class Answers:
@@ -40,6 +51,35 @@ class Answers:
             return True
         padded = f" {' '.join(self.matcher.normalise(text).split())} "
         return any(f" {' '.join(self.matcher.normalise(m).split())} " in padded for m in markers)
+
+    def _perspective_correction(self, text: str) -> str | None:
+        """The choice's intent a correction names ("no, I'm the one who broke
+        her trust", "wait, we both did") within CORRECTION_WINDOW answers of
+        choosing a perspective, when it is another perspective; else None."""
+        if self._chosen is None or self._chosen[2] >= CORRECTION_WINDOW:
+            return None
+        said = text.strip().lower()
+        words = CORRECTION.match(said)
+        if words is None and not SETTING_RIGHT.search(said):
+            return None
+        section, step_id, _ = self._chosen
+        choice = self.script.by_id(section).steps[step_id]
+        rest = text.strip()[words.end():] if words else text
+        found = self.matcher.match_step(rest, {n: i.examples for n, i in choice.intents.items()})
+        intent = choice.intents.get(found.intent)
+        if intent is None or not intent.perspective or intent.perspective == self.p.perspective:
+            return None
+        return found.intent
+
+    def _correct_perspective(self, out: list[Action], name: str) -> list[Action]:
+        """Take the corrected perspective and go on from the same place on its path."""
+        section, step_id, _ = self._chosen
+        intent = self.script.by_id(section).steps[step_id].intents[name]
+        self.p = replace(self.p, perspective=intent.perspective)
+        self._chosen = (section, step_id, 0)
+        out.append(self.say("perspective_corrected"))
+        out.append(Say(speakable(self._pick(f"ack.{section}.{step_id}.{name}", intent.ack)), kind="ack"))
+        return self._goto_step(out, self.p.step)
 
     def _step_intents(self) -> dict[str, list[str]]:
         return {n: i.examples for n, i in self.step.intents.items()}
@@ -75,6 +115,7 @@ class Answers:
         intent = step.intents.get(found.intent)
         if intent is not None and intent.perspective:
             self.p = replace(self.p, perspective=intent.perspective)
+            self._chosen = (self.p.section, step.id, 0)
         ack_options = (intent.ack if intent and intent.ack else step.ack) or self.phrases.options("answer_saved")
         out.append(Say(speakable(self._pick(f"ack.{self.p.section}.{step.id}.{found.intent}", ack_options)), kind="ack"))
         if self._return_to is not None and intent is not None and intent.perspective:

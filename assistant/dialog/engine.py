@@ -106,6 +106,9 @@ class Engine(Answers, Commands, SafetyStop, Navigation):
         """(place, prompt, words) of the open answer just taken: the place it
         was given at, so that words that continue it are taken together."""
         self._amending = False
+        self._chosen: tuple[str, str, int] | None = None
+        """(section, step) where the perspective was chosen, and the turns
+        since: "no, I'm the one who..." right after it corrects it."""
 
     # ------------------------------------------------------------ helpers
     @property
@@ -287,6 +290,12 @@ class Engine(Answers, Commands, SafetyStop, Navigation):
             tied = [i for i, sc in match.alternatives if sc >= match.score]
             if match.intent != "stop_reading" and "stop_reading" in tied:
                 match = replace(match, intent="stop_reading")
+        if mode == STEP:
+            corrected = self._perspective_correction(text)
+            if self._chosen is not None:  # one more turn since the choice
+                self._chosen = self._chosen[:2] + (self._chosen[2] + 1,)
+            if corrected is not None:
+                return self._finish(self._correct_perspective(out, corrected))
         if mode == STEP and self.step.intents and match.intent != NONE:
             # The step's own answers win over a global command they resemble
             # ("i just want to reflect" is an answer to "which fits you?").

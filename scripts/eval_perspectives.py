@@ -1,0 +1,117 @@
+"""Who is speaking: how often the engine takes a person's situation right.
+
+Reads tests/data/perspectives/*.jsonl (one person per line: their true
+perspective, what they say when asked which situation fits, and what they
+say when it was taken wrongly). For each person, a fresh engine declines the
+offer to read the introduction, hears the opening at the choice step, and,
+when the situation it took is wrong, hears the correction.
+
+Counts per perspective: right the first time; asked again (nothing taken:
+safe, costs a turn); wrong (a confident wrong path); and, of the wrong ones,
+put right by the correction.
+
+Usage: python scripts/eval_perspectives.py [--split dev|fresh|all] [--show]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's package, installed or not
+
+from assistant.dialog.events import Heard, Listen, Started  # noqa: E402
+from assistant.dialog.runner import drive  # noqa: E402
+from assistant.dialog.session import load_content, new_engine  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "perspectives"
+PERSPECTIVES = ("hurt", "hurter", "both", "reflect")
+
+
+class _Quiet:
+    """The runner's port: says nothing, saves nothing, leaves each turn to us."""
+
+    def say(self, action, listen, answered) -> None:
+        pass
+
+    def save(self, action) -> None:
+        pass
+
+    def adjust_rate(self, delta: int) -> None:
+        pass
+
+    def delete_journal(self) -> None:
+        pass
+
+    def listen(self, action: Listen) -> list:
+        return []
+
+    def quit(self) -> None:
+        pass
+
+
+def people(split: str) -> list[dict]:
+    out = []
+    for name in PERSPECTIVES:
+        path = DATA / f"{name}.jsonl"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                p = json.loads(line)
+                if split == "all" or p.get("split") == split:
+                    out.append(p)
+    return out
+
+
+def judge(content, person: dict, seed: int) -> tuple[str, str | None, str | None]:
+    """(first outcome: right | asked | wrong, perspective taken, after the correction)."""
+    engine = new_engine(content, None, seed=seed)
+    port = _Quiet()
+    drive(engine, port, Started())
+    drive(engine, port, Heard("no"))  # not now, thanks: to the choice
+    drive(engine, port, Heard(person["opening"]))
+    taken = engine.p.perspective or None  # "" until one is chosen
+    truth = person["perspective"]
+    if taken is None:
+        return "asked", None, None
+    if taken == truth:
+        return "right", taken, None
+    corrected = None
+    if person.get("correction"):
+        drive(engine, port, Heard(person["correction"]))
+        corrected = engine.p.perspective or None
+    return "wrong", taken, corrected
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--split", choices=("dev", "fresh", "all"), default="dev")
+    ap.add_argument("--show", action="store_true", help="print each person taken wrongly or asked again")
+    args = ap.parse_args(argv)
+    content = load_content()
+    rows: dict[str, dict[str, int]] = {p: {"n": 0, "right": 0, "asked": 0, "wrong": 0, "put right": 0}
+                                       for p in PERSPECTIVES}
+    for i, person in enumerate(people(args.split)):
+        outcome, taken, corrected = judge(content, person, seed=i)
+        row = rows[person["perspective"]]
+        row["n"] += 1
+        row[outcome] += 1
+        if outcome == "wrong" and corrected == person["perspective"]:
+            row["put right"] += 1
+        if args.show and outcome != "right":
+            print(f"{person['id']}: {outcome} (took {taken}, then {corrected}): {person['opening']!r}",
+                  file=sys.stderr)
+    print(f"| perspective ({args.split}) | people | right first time | asked again | wrong | wrong, put right by the correction |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    total = {k: sum(r[k] for r in rows.values()) for k in ("n", "right", "asked", "wrong", "put right")}
+    for name, r in [*rows.items(), ("all", total)]:
+        if r["n"]:
+            print(f"| {name} | {r['n']} | {r['right']} ({100 * r['right'] / r['n']:.0f} %) | {r['asked']} | "
+                  f"{r['wrong']} | {r['put right']} of {r['wrong']} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
