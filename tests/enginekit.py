@@ -48,8 +48,8 @@ class _Recorder:
 class Driver:
     """Runs the engine like text mode does, recording everything."""
 
-    def __init__(self, progress=None, seed: int = 1) -> None:
-        self.engine = new_engine(content(), progress, seed=seed)
+    def __init__(self, progress=None, seed: int = 1, journal=()) -> None:
+        self.engine = new_engine(content(), progress, seed=seed, journal=journal)
         self.said: list[Say] = []
         self.saves: list[Save] = []
         self.quit = False

@@ -73,10 +73,14 @@ def test_piped_session_break_quit_relaunch_welcomed_back(tmp_path):
 
 def test_journal_export_and_delete(tmp_path):
     data = str(tmp_path / "d")
-    reflect("--text", "--data-dir", data, stdin="no\ni just want to reflect on trust\nmy private words\n")
+    reflect("--text", "--data-dir", data,
+            stdin="no\ni just want to reflect on trust\nmy private words are mine to keep\n")
     out = tmp_path / "j.md"
     r = reflect("journal", "--export", str(out), "--data-dir", data)
-    assert r.returncode == 0 and "my private words" in out.read_text()
+    text = out.read_text()
+    assert r.returncode == 0 and "my private words are mine to keep" in text
+    # The closing summary, in the person's own words, comes first.
+    assert text.index("In brief") < text.index("## ") and text.count("mine to keep") == 2
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     r = reflect("journal", "--delete", "--data-dir", data)
     assert r.returncode != 0  # no terminal to confirm on, and no --yes

@@ -113,7 +113,7 @@ def cmd_session(args: argparse.Namespace) -> int:
     content = load_content(background=not args.text)
     store = Store(args.data_dir)
     progress = store.load_progress()
-    store.load_journal()  # repairs a damaged journal up front, with a notice
+    journal = store.load_journal()  # repairs a damaged journal up front, with a notice
     for notice in store.notices:
         print(f"reflect: {notice}", file=sys.stderr)
     if args.text:
@@ -125,7 +125,8 @@ def cmd_session(args: argparse.Namespace) -> int:
     region = choose_region(args.region)
     if region is None:
         return EXIT_ERROR
-    engine = new_engine(content, progress, seed=args.seed, confirm_quit=not args.text, region=region)
+    engine = new_engine(content, progress, seed=args.seed, confirm_quit=not args.text, region=region,
+                        journal=journal)
     if args.text:
         from assistant.cli.text import run_text
         return run_text(engine, store)
@@ -320,8 +321,14 @@ def _export_markdown(entries, path: Path) -> None:
     from assistant.content.scripts import load_scripts
     from assistant.storage.atomic import write_atomic
 
+    from assistant.dialog.memory import quoted, summary_answers
+
     titles = {sec.id: sec.title for sec in load_scripts().sections}
     lines = ["# My reflection journal", "", "On \"Trust in Relationships\" by Sarah M.", ""]
+    brief = summary_answers(entries)
+    if brief:  # the closing summary Reflect says, at the top
+        lines += ["In brief, in your own words:", ""]
+        lines += [f"- {titles.get(e.section, e.section)}: {quoted(e.answer)}" for e in brief] + [""]
     for e in entries:
         try:  # stored in UTC; shown in the reader's own time
             when = datetime.fromisoformat(e.time).astimezone().strftime("%-d %B %Y, %H:%M")

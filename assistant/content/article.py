@@ -11,7 +11,9 @@ from assistant.content.files import ContentError, content_dir
 INTRODUCTION = "Introduction"
 
 # A sentence ends at . ! or ? followed by space; keeps "100%." intact.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“‘(])")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][”\"']))\s+(?=[A-Z\"'“‘(])")
+"""After a full stop, question or exclamation mark (or one closing a quotation:
+a person's own words said back), before what starts a sentence."""
 
 
 @dataclass

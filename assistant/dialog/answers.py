@@ -110,6 +110,7 @@ class Answers:
             return self._finish(self._miss(out))
         # A free answer: keep it, acknowledge, move on.
         entry = self._entry(text, found.intent)
+        self._remember(entry)
         if step.kind == "prompt":
             self._last_answer = (replace(self.p), self.last_prompt, text)
         intent = step.intents.get(found.intent)

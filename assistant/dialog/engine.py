@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Sequence
 
 from assistant.content.article import speakable
 from assistant.content.phrases import Phrases
@@ -49,6 +49,7 @@ from assistant.dialog.modes import (
     STEP,
     WELCOME_BACK,
 )
+from assistant.dialog.memory import Memory
 from assistant.dialog.navigation import Navigation
 from assistant.dialog.safety_stop import SafetyStop, safety_stands
 from assistant.safety.rules import SafetyNet
@@ -59,7 +60,7 @@ from assistant.understanding.words import IntentMatcher
 __all__ = ["Engine", "safety_stands"]
 
 
-class Engine(Answers, Commands, SafetyStop, Navigation):
+class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
     """The conversation's state, and the routing of each event to the part that answers it."""
 
     def __init__(self, script: Script, matcher: IntentMatcher, safety: SafetyNet,
@@ -67,8 +68,11 @@ class Engine(Answers, Commands, SafetyStop, Navigation):
                  rng: random.Random | None = None,
                  grammar: dict[str, tuple[str, ...]] | None = None,
                  guards: dict[str, tuple[str, ...]] | None = None,
-                 confirm_quit: bool = False, crisis: str = "") -> None:
+                 confirm_quit: bool = False, crisis: str = "",
+                 journal: Sequence[JournalEntry] = ()) -> None:
         self.script = script
+        self.kept: list[JournalEntry] = list(journal)
+        """The person's answers: the journal so far, then this session's."""
         self.crisis = crisis
         """Where to get help in the person's region, said with the safety reply."""
         self._after_safety = False
@@ -220,7 +224,8 @@ class Engine(Answers, Commands, SafetyStop, Navigation):
             out.append(self.say("welcome_back_finished"))
         else:
             self.mode = WELCOME_BACK
-            out.append(self.say("welcome_back", section=self.section.spoken_title))
+            out.append(self.say("welcome_back", section=self.section.spoken_title,
+                                recall=self._recall_last()))
         out.append(self._listen())
         return out
 

@@ -68,6 +68,9 @@ class Navigation:
         self.p = replace(self.p, finished=True, reading=False)
         self.mode = FINISHED
         out.append(self.say("finished"))
+        summary = self._summary()
+        if summary is not None:
+            out.append(summary)
         out.append(self._listen())
         return out
 

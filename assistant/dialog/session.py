@@ -101,11 +101,12 @@ def meaning_for(content: Content, stored: dict | None = None,
 
 
 def new_engine(content: Content, progress=None, seed: int | None = None,
-               confirm_quit: bool = False, region: str = FALLBACK) -> Engine:
-    """``region``: whose crisis lines the safety reply names (crisis_lines.toml)."""
+               confirm_quit: bool = False, region: str = FALLBACK, journal=()) -> Engine:
+    """``region``: whose crisis lines the safety reply names (crisis_lines.toml);
+    ``journal``: the answers kept so far (said back at a welcome back)."""
     titles = [s.spoken_title for s in content.script.sections]
     lines = load_crisis_lines()
     crisis = (lines.get(region.upper()) or lines[FALLBACK]).sentence()
     return Engine(content.script, content.matcher, content.safety, load_phrases(),
                   progress=progress, rng=random.Random(seed), grammar=load_grammar(titles),
-                  guards=load_guards(), confirm_quit=confirm_quit, crisis=crisis)
+                  guards=load_guards(), confirm_quit=confirm_quit, crisis=crisis, journal=journal)
