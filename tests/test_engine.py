@@ -480,3 +480,24 @@ def test_a_correction_naming_the_same_perspective_or_coming_late_is_an_answer():
         d.say("i feel safe when people keep their word")
     d.say("no, I'm the one who broke the trust, really")
     assert d.progress.perspective == "hurt"
+
+
+@pytest.mark.parametrize("words", ["no, keep going", "continue", "nope, carry on", "i'm fine", "next"])
+def test_declining_the_offer_of_a_moment_goes_on_to_the_next_question(words):
+    d = Driver(progress=Progress(section="what_is_trust", step="trust_choice", perspective="hurt"))
+    d.start()
+    d.say("yes")  # welcome back: continue
+    assert d.progress.step == "trust_choice"
+    d.say("someone keeping their promises over a long time")
+    assert d.engine.mode == "heavy_offer"
+    d.say(words)
+    assert d.engine.mode == "step" and d.progress.step != "trust_choice" and not d.progress.paused
+
+
+def test_accepting_the_offer_of_a_moment_pauses():
+    d = Driver(progress=Progress(section="what_is_trust", step="trust_choice", perspective="hurt"))
+    d.start()
+    d.say("yes")
+    d.say("someone keeping their promises over a long time")
+    d.say("yes please")
+    assert d.progress.paused

@@ -13,6 +13,7 @@ sibling modules, as mixins over that state: moving and reading
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 from typing import Callable, Sequence
 
@@ -58,6 +59,12 @@ from assistant.understanding.match import ACCEPT, NONE, STEP_SLACK, Match
 from assistant.understanding.words import IntentMatcher
 
 __all__ = ["Engine", "safety_stands"]
+
+
+GO_ON = ("resume", "next")
+"""Commands that, said to the offer of a moment, decline it."""
+FINE = re.compile(r"\b(i'?m|i am)\s+(fine|ok|okay|alright|all right|good)\b")
+"""Said to the offer of a moment, "I'm fine" declines it (to "are you safe?" it is a yes)."""
 
 
 class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
@@ -310,6 +317,10 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
                 return self._answer(event, match, out, found)
         if mode == STEP and self.step.kind == "prompt" and not self._guard_ok(match.intent, text):
             match = Match(NONE, match.score, None, match.alternatives)
+        if mode == HEAVY_OFFER and (match.intent in GO_ON or FINE.search(text.lower())):
+            # "Would you like to take a moment?" "No, keep going" / "I'm fine": on
+            # to the next question (as a command, "continue" re-asked this one).
+            return self._finish(self._advance(out, self._heavy_next))
         if match.intent not in (NONE,) + ANSWERS and match.score >= ACCEPT:
             return self._finish(self._command(out, match, text))
         if mode == WELCOME_BACK:
