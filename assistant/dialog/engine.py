@@ -61,6 +61,10 @@ from assistant.understanding.words import IntentMatcher
 __all__ = ["Engine", "safety_stands"]
 
 
+SAYS_SAFE = re.compile(r"^(?:(?:yes|yeah|yep|yup)\b[\s,.!]*)?(?:i'?m|i am) (?:safe|fine|okay|ok|alright|all right)\b")
+"""To "are you safe right now?": "yes, I'm safe, he's just impatient" (no rule fired on it)."""
+HEDGED = re.compile(r"\b(?:but|not really|for now|i think|maybe|i guess|sort of|kind of|until)\b")
+"""Words that make a "yes, I'm safe" less than a clear yes: the safe reading is a stop."""
 GO_ON = ("resume", "next")
 """Commands that, said to the offer of a moment, decline it."""
 FINE = re.compile(r"\b(i'?m|i am)\s+(fine|ok|okay|alright|all right|good)\b")
@@ -274,7 +278,8 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
         if not safety_stands(hit, match):
             hit = None
         if self.mode == SAFETY_CHECK:
-            if match.intent == "yes" and event.confidence >= 0.5:
+            says_safe = match.intent == "yes" or (SAYS_SAFE.match(text.lower()) and not HEDGED.search(text.lower()))
+            if says_safe and event.confidence >= 0.5:
                 return self._finish(self._safe_after_all(out), self._entry(text, "safety_check"))
             return self._finish(self._safety(out), self._entry(text, "safety"))
         if hit is not None:
