@@ -414,22 +414,18 @@ def test_anything_but_a_clear_yes_to_are_you_safe_gives_the_full_reply(answer):
     assert sum(s.kind == "safety" for s in d.said) >= 3  # say, help, offer
 
 
-@pytest.mark.parametrize("answer", ["yes I'm safe, he's not violent, he's just impatient", "i'm safe",
-                                    "yeah, I'm fine, honestly"])
-def test_a_clear_i_am_safe_in_more_words_carries_on(answer):
+@pytest.mark.parametrize("answer, carries_on", [
+    ("yes I'm safe, he's not violent, he's just impatient", True), ("i'm safe", True),
+    ("yeah, I'm fine, honestly", True), ("i'm safe for now", False),
+    ("i'm safe but he's coming home soon", False), ("i'm not safe", False)])
+def test_a_clear_i_am_safe_carries_on_and_a_hedged_one_gives_the_full_reply(answer, carries_on):
     d = guessing_driver()
     d.say(GUESS)
     d.say(answer)
-    assert d.engine.mode != "safety_check" and not d.progress.paused
-
-
-@pytest.mark.parametrize("answer", ["i'm safe for now", "i'm safe but he's coming home soon",
-                                    "i'm not safe"])
-def test_a_hedged_i_am_safe_gives_the_full_reply(answer):
-    d = guessing_driver()
-    d.say(GUESS)
-    d.say(answer)
-    assert d.engine.mode == "paused" and d.progress.paused
+    if carries_on:
+        assert d.engine.mode != "safety_check" and not d.progress.paused
+    else:
+        assert d.engine.mode == "paused" and d.progress.paused
 
 
 def test_a_shaky_yes_to_are_you_safe_is_not_taken():

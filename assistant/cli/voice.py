@@ -185,7 +185,7 @@ class _Preload:
     `reflect`, while the content loads (``_made`` waits for it)."""
 
     def __init__(self, key: Any, build: Callable[[], Any]) -> None:
-        self.key, self.build = key, build
+        self.key = key
         self.value: Any = None
         self.error: Optional[BaseException] = None
 
@@ -211,14 +211,20 @@ def preload_voice(args: argparse.Namespace) -> None:
         cfg = voice_config(args)
     except ConfigError:
         return
+    for name, (key, build) in _preloadable(cfg).items():
+        _PRELOADED[name] = _Preload(key, build)
+
+
+def _preloadable(cfg: VoiceConfig) -> dict[str, tuple[Any, Callable[[], Any]]]:
+    """The parts made ahead: name -> (the settings they are made with, how)."""
     from assistant.speech.tts import Tts
     from assistant.voice.devices import Mic, Player
 
-    _PRELOADED.update(
-        tts=_Preload((cfg.voice, cfg.rate, cfg.volume), lambda: Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)),
-        player=_Preload(cfg.output_device, lambda: Player(cfg.output_device or None)),
-        mic=_Preload(cfg.input_device, lambda: Mic(cfg.input_device or None)),
-    )
+    return {
+        "tts": ((cfg.voice, cfg.rate, cfg.volume), lambda: Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)),
+        "player": (cfg.output_device, lambda: Player(cfg.output_device or None)),
+        "mic": (cfg.input_device, lambda: Mic(cfg.input_device or None)),
+    }
 
 
 def _made(name: str, key: Any, build: Callable[[], Any]) -> Any:
@@ -237,16 +243,12 @@ def _made(name: str, key: Any, build: Callable[[], Any]) -> Any:
 
 def open_voice_io(cfg: VoiceConfig, out=None):
     from assistant.hearing.turns import make_hearing
-    from assistant.speech.tts import Tts
-    from assistant.voice.devices import Mic, Player
     from assistant.voice.session import Captions, VoiceIO
 
+    ahead = _preloadable(cfg)
     parts = _parallel(
-        player=lambda: _made("player", cfg.output_device, lambda: Player(cfg.output_device or None)),
-        mic=lambda: _made("mic", cfg.input_device, lambda: Mic(cfg.input_device or None)),
         rec=lambda: make_hearing(cfg.engine, cfg.model or None, _note, deferred=True),
-        tts=lambda: _made("tts", (cfg.voice, cfg.rate, cfg.volume),
-                          lambda: Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)),
+        **{name: (lambda name=name: _made(name, *ahead[name])) for name in ahead},
     )
     parts["mic"].drain()  # opened early: what it heard before the session began is not for it
     return VoiceIO(cfg, parts["tts"], parts["player"], parts["mic"], parts["rec"], Captions(out))
