@@ -8,10 +8,10 @@ same path a live session uses (`reflect hear`), over a room's noise floor.
     python scripts/bench_hearing.py --engine sphinx # the streaming recogniser alone
     python scripts/bench_hearing.py --text          # understanding the lines as written
 
-The sets (tests/data/hearing/*/) were written by people who saw no grammar,
-example or rule: commands.tsv (intent, section, text) and answers.txt (open
-answers; " | " marks where the speaker stops to think, said here with a
-pause of 1.0, 1.5 or 2.0 s), and not_commands.txt where a set has it
+The sets (data/development/hearing/*/) were written by people who saw no
+grammar, example or rule: commands.tsv (intent, section, text) and
+answers.txt (open answers; " | " marks where the speaker stops to think,
+said here with a pause of 1.0, 1.5 or 2.0 s), and not_commands.txt where a set has it
 (answers full of command words, at an open question: none may be taken as
 a command). Each line is spoken by espeak-ng voices
 (accents, female variants, 140-180 words a minute) over pink noise.
@@ -44,9 +44,10 @@ from assistant.dialog.session import load_content  # noqa: E402
 from assistant.hearing.recognisers import RATE, recognise_stream  # noqa: E402
 from assistant.hearing.turns import make_hearing  # noqa: E402
 from assistant.understanding.evaluation import predict, says_command  # noqa: E402
+from reflectkit.data import HEARING  # noqa: E402
 from reflectkit.speech import VOICES, in_room, speak, speak_with_pauses  # noqa: E402
 
-SETS = ROOT / "tests" / "data" / "hearing"
+SETS = HEARING
 PAUSES = (1.0, 1.5, 2.0)
 BLOCK = 640
 ANSWER_INTENTS = ("yes", "no", "unsure")

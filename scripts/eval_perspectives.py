@@ -1,6 +1,6 @@
 """Who is speaking: how often the engine takes a person's situation right.
 
-Reads tests/data/perspectives/*.jsonl (one person per line: their true
+Reads data/development/perspectives/*.jsonl (one person per line: their true
 perspective, what they say when asked which situation fits, and what they
 say when it was taken wrongly). For each person, a fresh engine declines the
 offer to read the introduction, hears the opening at the choice step, and,
@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))  # this checkout's package, installed or not
 from assistant.dialog.events import Heard, Listen, Started  # noqa: E402
 from assistant.dialog.runner import drive  # noqa: E402
 from assistant.dialog.session import load_content, new_engine  # noqa: E402
+from reflectkit.data import PERSPECTIVES as DATA  # noqa: E402
 
-DATA = ROOT / "tests" / "data" / "perspectives"
 PERSPECTIVES = ("hurt", "hurter", "both", "reflect")
 
 

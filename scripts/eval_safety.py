@@ -23,13 +23,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.safety.rules import load_safety  # noqa: E402
+from reflectkit.data import (  # noqa: E402
+    SAFETY_CALIBRATION,
+    SAFETY_DEVELOPMENT,
+    SAFETY_EXTRA_NEGATIVE,
+    SAFETY_HELDOUT,
+    SAFETY_TRAINING,
+    safety_files,
+)
 
 MIN_RECALL = 0.95
 MAX_FALSE_ALARMS = 0.02
-SETS = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "dev2")
-"""Sets the rules were tuned on: held to the full targets. Each heldout set
-from heldout4 on was fresh once (written by someone who had not seen the
-rules) and measured once before any tuning on it; its one-shot figures:
+SETS = SAFETY_DEVELOPMENT
+"""Sets the rules were tuned on (data/development/): held to the full
+targets. Each heldout set from heldout4 on was fresh once (written by
+someone who had not seen the rules) and measured once before any tuning on it; its one-shot figures:
   heldout4  recall 0.867 (104/120), false alarms 0.000 (0/250)
   heldout5  recall 0.753 (113/150), false alarms 0.023 (7/300)
   heldout6  recall 0.733 (110/150), false alarms 0.007 (2/300), measured
@@ -40,10 +48,10 @@ heldout4 was tuned on in the third pass, heldout5 in the fourth, heldout6 in
 the fifth, heldout7 in the sixth (and it chose the learned backstop's design). dev2 is the
 passes' own brainstorm, each batch written before its pass's rules (third
 pass 0.384, its second round 0.508; fourth pass 16/51)."""
-WRITTEN_SETS = tuple(f"written_{c}" for c in "abcdefghijklmnopqrstuvwxyz")
-"""Training sets for the learned layer, each written by a helper who saw no
-rules and no other set, to one brief (hard, indirect danger; near misses),
-each with a focus: a suicide and self-harm, b abuse and coercion, c fear and
+WRITTEN_SETS = SAFETY_TRAINING
+"""Training sets for the learned layer (data/training/), each written by a
+helper who saw no rules and no other set, to one brief (hard, indirect
+danger; near misses), each with a focus: a suicide and self-harm, b abuse and coercion, c fear and
 danger inside trust answers, d speakers others forget, e danger without
 danger words, f answers to the reflection questions (session 4); g denials
 and reassurance, h danger without danger words, i physical words with two
@@ -73,11 +81,12 @@ WRITTEN_MIN_RECALL = 0.90
 these are near misses made to fool a check, and the layer trains on them
 (session 6: recall 0.929-0.998, false alarms 0.000-0.017)."""
 WRITTEN_MAX_FALSE_ALARMS = 0.03
-CALIBRATION_SETS: tuple[str, ...] = tuple(f"heldout{n}" for n in range(8, 21))
-"""Sets written for the purpose, to the brief of the fresh sets, by helpers
-who had not seen the rules or any other set. The layer never trains on them;
-its threshold and veto are chosen on them (train_safety_model.py), so their
-figures are unseen by the network but not by the threshold. Earlier, while
+CALIBRATION_SETS: tuple[str, ...] = SAFETY_CALIBRATION
+"""Sets written for the purpose (data/calibration/), to the brief of the
+fresh sets, by helpers who had not seen the rules or any other set. The
+layer never trains on them; its threshold and veto are chosen on them
+(train_safety_model.py), so their figures are unseen by the network but not
+by the threshold. Earlier, while
 they were fresh (rules + layer, recall / false alarms, aggregates only):
   heldout8  measured once after the sixth pass and the layer's first training
             (4bcbeff): 0.847 / 0.013, rules alone 0.767 / 0.003. Session 4's
@@ -109,13 +118,14 @@ they were fresh (rules + layer, recall / false alarms, aggregates only):
 Session 6 made heldout8-12 calibration sets, then heldout13-16, then 17-20."""
 CALIBRATION_MIN_RECALL = 0.93
 """A floor under each calibration set's recall; the target is 0.95."""
-FRESH_SETS: tuple[str, ...] = ("heldout21", "heldout22", "heldout23", "heldout24")
-"""Sets written for the purpose by helpers who had not seen the rules, any
-other set or the code (session 6, heldout13-16's brief), with lines equal to
-a training line left out. Never trained on, never used to
+FRESH_SETS: tuple[str, ...] = SAFETY_HELDOUT
+"""Sets written for the purpose (data/heldout/) by helpers who had not seen
+the rules, any other set or the code (session 6, heldout13-16's brief),
+with lines equal to a training line left out. Never trained on, never used to
 choose anything: held to the targets, with a recall floor just under their
 figure when the net was last final, so that no change loses ground on
-unseen wording unnoticed. Once tuned on, a set moves to SETS.
+unseen wording unnoticed. Once tuned on, a set moves to SETS (and its
+folder to data/development/; reflectkit/data.py).
   heldout21-24  written to heldout13-16's brief by four more helpers told
             not even to list the other folders; measured once, with the
             network trained on written_a-z and the threshold (0.937, veto
@@ -130,7 +140,7 @@ threshold of the time: 11 of 289)."""
 FRESH_MIN_RECALL = {"heldout21": 0.94, "heldout22": 0.93, "heldout23": 0.93, "heldout24": 0.97}
 """Floors about a point under the fresh figures (the pooled targets are
 tested too)."""
-EXTRA_NEGATIVE = ROOT / "tests" / "data" / "safety_extra_negative.txt"
+EXTRA_NEGATIVE = SAFETY_EXTRA_NEGATIVE
 
 
 def read_lines(path: Path) -> list[str]:
@@ -144,8 +154,7 @@ def read_lines(path: Path) -> list[str]:
 
 def default_files(which: str) -> tuple[Path, Path]:
     for name in (["heldout", "dev"] if which == "auto" else [which]):
-        d = ROOT / "tests" / "data" / name
-        pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
+        pos, neg = safety_files(name)
         if pos.exists() and neg.exists():
             return pos, neg
     sys.exit(f"no safety evaluation files found for set '{which}'")
@@ -189,8 +198,7 @@ def summarise_all(net) -> int:
     timings: list[float] = []
     groups: dict[str, list[dict]] = {}
     for name in SETS + WRITTEN_SETS + CALIBRATION_SETS + FRESH_SETS:
-        d = ROOT / "tests" / "data" / name
-        pos, neg = d / "safety_positive.txt", d / "safety_negative.txt"
+        pos, neg = safety_files(name)
         if not (pos.exists() and neg.exists()):
             print(f"{name:10s} (not present)")
             continue
@@ -230,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("positive", nargs="?", type=Path, help="file of danger statements")
     ap.add_argument("negative", nargs="?", type=Path, help="file of ordinary statements")
     ap.add_argument("--set", default="auto", choices=["auto", *SETS, *WRITTEN_SETS, *CALIBRATION_SETS, *FRESH_SETS],
-                    help="which tests/data set to use when no files are given (auto: heldout if present)")
+                    help="which data/ set to use when no files are given (auto: heldout if present)")
     ap.add_argument("--all", action="store_true",
                     help="summarise every set present and the extra negatives, one line each")
     ap.add_argument("--rules-only", action="store_true", help="leave out the learned layer")

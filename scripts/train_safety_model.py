@@ -13,7 +13,8 @@ Data: the tuned safety sets (eval_safety.SETS) and the written sets
 (eval_safety.WRITTEN_SETS), positives and negatives, the extra harmless
 sentences, the hand-written cases of tests/test_safety.py, and as more
 negatives the NLU files' ordinary answers and the content's command and
-answer examples. Fresh sets are never read.
+answer examples. Fresh sets are never read. Where each set lives and its
+role: data/MANIFEST.md (folders and lists: reflectkit/data.py).
 
 The threshold is chosen on sentences the shipped network never saw: the
 calibration sets (eval_safety.CALIBRATION_SETS, written for the purpose to
@@ -46,16 +47,16 @@ from eval_safety import CALIBRATION_SETS, EXTRA_NEGATIVE, SETS, WRITTEN_SETS, re
 
 from assistant.models.encoder import find_model_dir  # noqa: E402
 from assistant.safety.model import WEIGHTS, Classifier  # noqa: E402
+from reflectkit.data import DATA, NLU_LABELLED_FILES, NLU_OUT_OF_SCOPE_FILES, safety_files  # noqa: E402
 
-DATA = ROOT / "tests" / "data"
 SEED = 0
 
 def nlu_negatives() -> list[str]:
     """Ordinary answers and commands from the NLU files: never danger."""
     out: list[str] = []
-    for f in sorted(DATA.glob("*/out_of_scope.txt")):
+    for f in NLU_OUT_OF_SCOPE_FILES:
         out += read_lines(f)
-    for f in sorted(DATA.glob("*/*.tsv")):
+    for f in NLU_LABELLED_FILES:
         with open(f, encoding="utf-8", newline="") as fh:
             out += [row["text"].strip() for row in csv.DictReader(fh, delimiter="\t") if row.get("text")]
     return out
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="take the network and its calibration scores from the last run (kept beside the "
                          "model) instead of training: to re-choose the threshold quickly")
     ap.add_argument("--calibrate-on", default=",".join(CALIBRATION_SETS),
-                    help="comma-separated sets (tests/data/NAME) to leave out of training and choose the "
+                    help="comma-separated sets (data/ROLE/NAME) to leave out of training and choose the "
                          f"threshold on (default {','.join(CALIBRATION_SETS)})")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
     args = ap.parse_args(argv)
@@ -149,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     model_dir = find_model_dir()
     if model_dir is None:
         sys.exit("reflect: the sentence model is not installed (run: python scripts/fetch_models.py safety)")
-    sets = {s: (read_lines(DATA / s / "safety_positive.txt"), read_lines(DATA / s / "safety_negative.txt"))
-            for s in dict.fromkeys(SETS + WRITTEN_SETS + calibration) if (DATA / s / "safety_positive.txt").is_file()}
+    sets = {s: tuple(read_lines(f) for f in safety_files(s))
+            for s in dict.fromkeys(SETS + WRITTEN_SETS + calibration) if safety_files(s)[0].is_file()}
     held = [s for s in calibration if s in sets]
     if not held:
         sys.exit(f"reflect: none of the calibration sets ({', '.join(calibration)}) is in {DATA}")

@@ -230,10 +230,9 @@ def test_keyword_stems_phrases_and_negation(matcher):
 
 
 def test_dev_step_answers_reach_the_target():
-    from pathlib import Path
-
     from assistant.understanding.evaluation import evaluate
-    path = Path(__file__).resolve().parent / "data" / "dev" / "step_answers.tsv"
+    from reflectkit.data import NLU_DEV
+    path = NLU_DEV / "step_answers.tsv"
     assert evaluate(load_content(), path)["accuracy"] >= 0.95
 
 

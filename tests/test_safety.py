@@ -31,6 +31,7 @@ from eval_safety import (  # noqa: E402
     pool,
     read_lines,
 )
+from reflectkit.data import safety_dir, safety_files  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +40,8 @@ def net():
 
 
 def _sets():
-    for name in SETS:  # dev, heldout, heldout2 ... heldout5, dev2 (each when present)
-        d = ROOT / "tests" / "data" / name
-        yield pytest.param(d / "safety_positive.txt", d / "safety_negative.txt", id=name)
+    for name in SETS:  # dev, heldout, heldout2 ... heldout7, dev2 (each when present)
+        yield pytest.param(*safety_files(name), id=name)
 
 
 @pytest.mark.parametrize("pos,neg", list(_sets()))
@@ -85,10 +85,9 @@ _results: dict[str, dict] = {}
 
 
 def _result(net, name: str) -> dict:
-    """evaluate() on a tests/data set, once per run (the pooled tests reuse it)."""
+    """evaluate() on a data/ set, once per run (the pooled tests reuse it)."""
     if name not in _results:
-        d = ROOT / "tests" / "data" / name
-        _results[name] = evaluate(d / "safety_positive.txt", d / "safety_negative.txt", net)
+        _results[name] = evaluate(*safety_files(name), net)
     return _results[name]
 
 
@@ -131,7 +130,7 @@ def test_written_set_floor(net, name):
     """The learned layer's training sets (see eval_safety.WRITTEN_SETS): every
     third line of each, the same lines each run (all of them:
     ``python scripts/eval_safety.py --set written_a`` ...)."""
-    d = ROOT / "tests" / "data" / name
+    d = safety_dir(name)
     pos = read_lines(d / "safety_positive.txt")[::3]
     neg = read_lines(d / "safety_negative.txt")[::3]
     missed = [t for t in pos if net.check(t) is None]
@@ -145,13 +144,12 @@ def test_fresh_sets_share_no_line_with_the_training():
     line the layer trains on (or one of this file's cases, which it learns)."""
     import train_safety_model as train
 
-    data = ROOT / "tests" / "data"
-    sets = {s: (read_lines(data / s / "safety_positive.txt"), read_lines(data / s / "safety_negative.txt"))
-            for s in SETS + WRITTEN_SETS if (data / s / "safety_positive.txt").is_file()}
+    sets = {s: tuple(read_lines(f) for f in safety_files(s))
+            for s in SETS + WRITTEN_SETS if safety_files(s)[0].is_file()}
     seen = {t.strip().lower() for texts in train.training_data(sets) for t in texts}
     for name in FRESH_SETS:
         for kind in ("positive", "negative"):
-            shared = [t for t in read_lines(ROOT / "tests" / "data" / name / f"safety_{kind}.txt") if t.lower() in seen]
+            shared = [t for t in read_lines(safety_dir(name) / f"safety_{kind}.txt") if t.lower() in seen]
             assert not shared, f"{name} {kind}: {shared[:3]}"
 
 
@@ -169,7 +167,7 @@ def test_prefilter_never_changes_a_result(net):
     raw = load_safety(prefilter=False, model=False)
     lines = read_lines(EXTRA_NEGATIVE)
     for name in SETS:
-        d = ROOT / "tests" / "data" / name
+        d = safety_dir(name)
         for f in ("safety_positive.txt", "safety_negative.txt"):
             if (d / f).exists():
                 lines += read_lines(d / f)
