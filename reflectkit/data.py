@@ -85,9 +85,18 @@ NLU_LABELLED_FILES = (NLU_DEV / "command_paraphrases.tsv", NLU_DEV / "step_answe
 texts as harmless sentences (train_safety_model.nlu_negatives)."""
 
 # Hearing sets (scripts/bench_hearing.py --set NAME): commands.tsv,
-# answers.txt, not_commands.txt. All three have been measured and tuned on.
+# answers.txt, not_commands.txt.
 HEARING = DEVELOPMENT / "hearing"
 HEARING_SETS = ("dev", "fresh", "fresh2")
+"""Measured and tuned on."""
+HEARING_HELDOUT = HELDOUT / "hearing"
+HEARING_HELDOUT_SETS = ("fresh3",)
+"""Not yet measured: measured once, with everything final."""
+
+
+def hearing_dir(name: str) -> Path:
+    """The folder of the hearing set ``name``, by its role."""
+    return (HEARING_HELDOUT if name in HEARING_HELDOUT_SETS else HEARING) / name
 
 # Who is speaking (scripts/eval_perspectives.py): one file per perspective,
 # each person marked split "dev" (tuned on) or "fresh" (not yet measured).

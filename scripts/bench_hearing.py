@@ -44,10 +44,9 @@ from assistant.dialog.session import load_content  # noqa: E402
 from assistant.hearing.recognisers import RATE, recognise_stream  # noqa: E402
 from assistant.hearing.turns import make_hearing  # noqa: E402
 from assistant.understanding.evaluation import predict, says_command  # noqa: E402
-from reflectkit.data import HEARING  # noqa: E402
+from reflectkit.data import hearing_dir  # noqa: E402
 from reflectkit.speech import VOICES, in_room, speak, speak_with_pauses  # noqa: E402
 
-SETS = HEARING
 PAUSES = (1.0, 1.5, 2.0)
 BLOCK = 640
 ANSWER_INTENTS = ("yes", "no", "unsure")
@@ -79,13 +78,13 @@ def load_set(name: str) -> tuple[list[dict], list[str], list[str]]:
     import csv
 
     def lines(file: str) -> list[str]:
-        path = SETS / name / file
+        path = hearing_dir(name) / file
         if not path.exists():
             return []
         return [a.strip() for a in path.read_text(encoding="utf-8").splitlines()
                 if a.strip() and not a.startswith("#")]
 
-    with open(SETS / name / "commands.tsv", encoding="utf-8") as f:
+    with open(hearing_dir(name) / "commands.tsv", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t") if r.get("text")]
     return rows, lines("answers.txt"), lines("not_commands.txt")
 

@@ -23,8 +23,8 @@ def test_every_other_set_is_present():
     assert len(files) == len(set(files))
     for f in files:
         assert f.is_file(), f
-    for name in data.HEARING_SETS:
-        assert (data.HEARING / name / "commands.tsv").is_file(), name
+    for name in data.HEARING_SETS + data.HEARING_HELDOUT_SETS:
+        assert (data.hearing_dir(name) / "commands.tsv").is_file(), name
     assert sorted(p.stem for p in data.PERSPECTIVES.glob("*.jsonl")) == ["both", "hurt", "hurter", "reflect"]
 
 
