@@ -210,6 +210,7 @@ def bench_bargein(res: Results, runs: int, tmp: Path, card: Card) -> None:
                 # Not heard as "stop" (the engine reads on after noise): the
                 # user would say it again; the cut-off is not measured.
                 missed += 1
+                print(f"  {VOICES[i % len(VOICES)]}: not acted on", flush=True)
                 m = run.mark()
                 continue
             spans = run.user_rec.spans(t0, gap=0.2)
@@ -223,8 +224,11 @@ def bench_bargein(res: Results, runs: int, tmp: Path, card: Card) -> None:
     finally:
         if run.proc.poll() is None:
             run.proc.send_signal(signal.SIGINT)
-        run.finish(10)
-    Path(tempfile.gettempdir(), "bench-voice-bargein.txt").write_text(run.text())
+        try:
+            run.finish(10)
+        except subprocess.TimeoutExpired:
+            print("  (the session did not end within 10 s of goodbye; stopped)", flush=True)
+        Path(tempfile.gettempdir(), "bench-voice-bargein.txt").write_text(run.text())
     echo = " (echo)" if ECHO else ""
     res.add(f'barge-in: end of "stop" → speaker silent{echo}', from_end, target="≤ 300 ms",
             ok=bool(from_end) and statistics.median(from_end) <= 0.300)
