@@ -11,7 +11,7 @@ from pathlib import Path
 from assistant import __version__
 from assistant.content.files import ContentError
 from assistant.storage.store import Store, StoreError
-from assistant.understanding.match import ACCEPT, NONE
+from assistant.understanding.decide import decide
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_FILE, EXIT_NO_AUDIO = 0, 1, 2, 3
 
@@ -161,10 +161,11 @@ def _understand(content, text: str) -> dict:
     from assistant.dialog.engine import safety_stands
 
     match = content.matcher.match(text)
+    decision = decide(content.matcher, text, match=match)
     result = match.as_dict()
-    if match.score < ACCEPT and match.intent != NONE:
-        result["intent"] = NONE  # below acceptance the engine would ask back
-        result["section"] = None
+    # Below acceptance the engine would ask back: no intent (understanding/decide.py).
+    result["intent"], result["section"] = decision.intent, decision.section
+    result["command"] = decision.command  # acted on as a command (not an answer word)
     hit = content.safety.check(text)
     if not safety_stands(hit, match):
         hit = None  # a sure command is not the learned layer's guess (as in the engine)
