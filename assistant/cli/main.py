@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 from assistant import __version__
+from assistant.cli.options import EXIT_BAD_FILE, EXIT_ERROR, EXIT_NO_AUDIO, EXIT_OK, add_voice_options  # noqa: F401
 from assistant.content.files import ContentError
 from assistant.storage.store import Store, StoreError
 from assistant.understanding.decide import decide
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_FILE, EXIT_NO_AUDIO = 0, 1, 2, 3
 
 
 def _voice_cli():
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="whose crisis lines to name if you are in danger: US, CA, UK, IE, AU or INTL "
                         "(default: $REFLECT_REGION, else from the system locale, else INTL)")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
-    _voice_cli().add_voice_options(p)
+    add_voice_options(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("sections", parents=[common], help="list the article's sections and their reflection prompts")
@@ -65,9 +65,26 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--delete", action="store_true", help="delete the journal (asks to confirm)")
     j.add_argument("--yes", action="store_true", help="with --delete: do not ask")
 
-    _voice_cli().register(sub)
+    _register_voice_commands(sub)
     p.set_defaults(common_parser=common)
     return p
+
+
+def _register_voice_commands(sub) -> None:
+    """`devices`, `model`, `doctor`, `read`, `voices` and `hear`."""
+    from assistant.cli import hear as hear_cli
+    from assistant.cli import speech as speech_cli
+    from assistant.cli.doctor import cmd_doctor
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS)
+    _voice_cli().register_devices(sub, common)
+    doc = sub.add_parser("doctor", parents=[common], help="check speech, audio and models")
+    add_voice_options(doc)
+    doc.set_defaults(func=cmd_doctor)
+    speech_cli.register(sub, common)
+    hear_cli.register(sub, common)
+    _voice_cli().register_model(sub, common)
 
 
 def main(argv: list[str] | None = None) -> int:
