@@ -320,7 +320,7 @@ def cmd_journal(args: argparse.Namespace) -> int:
             print(f"reflect: cannot write {args.export}: {e.strerror or e}. Nothing was exported.",
                   file=sys.stderr)
             return EXIT_ERROR
-        print(f"Wrote {len(entries)} entries to {args.export}")
+        print(f"Wrote {len(entries)} {'entry' if len(entries) == 1 else 'entries'} to {args.export}")
         return EXIT_OK
     if args.json:
         from dataclasses import asdict
@@ -328,29 +328,39 @@ def cmd_journal(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not entries:
         print("Your journal is empty.")
+    titles = _section_titles() if entries else {}
     for e in entries:
-        print(f"[{e.time}] {e.section}\n  Q: {e.prompt}\n  A: {e.answer}\n")
+        print(f"[{_local_time(e.time)}] {titles.get(e.section, e.section)}\n  Q: {e.prompt}\n  A: {e.answer}\n")
     return EXIT_OK
 
 
-def _export_markdown(entries, path: Path) -> None:
+def _section_titles() -> dict[str, str]:
+    from assistant.content.scripts import load_scripts
+
+    return {sec.id: sec.title for sec in load_scripts().sections}
+
+
+def _local_time(stamp: str) -> str:
+    """A stored (UTC, ISO) time in the reader's own time: "6 December 2026, 08:58"."""
     from datetime import datetime
 
-    from assistant.content.scripts import load_scripts
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%-d %B %Y, %H:%M")
+    except ValueError:
+        return stamp
+
+
+def _export_markdown(entries, path: Path) -> None:
+    from assistant.dialog.memory import quoted, summary_answers
     from assistant.storage.atomic import write_atomic
 
-    from assistant.dialog.memory import quoted, summary_answers
-
-    titles = {sec.id: sec.title for sec in load_scripts().sections}
+    titles = _section_titles()
     lines = ["# My reflection journal", "", "On \"Trust in Relationships\" by Sarah M.", ""]
     brief = summary_answers(entries)
     if brief:  # the closing summary Reflect says, at the top
         lines += ["In brief, in your own words:", ""]
         lines += [f"- {titles.get(e.section, e.section)}: {quoted(e.answer)}" for e in brief] + [""]
     for e in entries:
-        try:  # stored in UTC; shown in the reader's own time
-            when = datetime.fromisoformat(e.time).astimezone().strftime("%-d %B %Y, %H:%M")
-        except ValueError:
-            when = e.time
+        when = _local_time(e.time)  # stored in UTC; shown in the reader's own time
         lines += [f"## {titles.get(e.section, e.section)} ({when})", "", f"**{e.prompt}**", "", e.answer, ""]
     write_atomic(Path(path), "\n".join(lines).encode("utf-8"))  # private, like the journal
