@@ -12,7 +12,6 @@ from assistant import __version__
 from assistant.cli.options import EXIT_BAD_FILE, EXIT_ERROR, EXIT_NO_AUDIO, EXIT_OK, add_voice_options  # noqa: F401
 from assistant.content.files import ContentError
 from assistant.storage.store import Store, StoreError
-from assistant.understanding.decide import decide
 
 
 
@@ -88,8 +87,8 @@ def _register_voice_commands(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)  # (the parser imports content: words.toml)
         return _dispatch(args)
     except ContentError as e:
         print(f"reflect: {e}", file=sys.stderr)
@@ -176,6 +175,7 @@ def cmd_sections(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- nlu
 def _understand(content, text: str) -> dict:
     from assistant.dialog.engine import safety_stands
+    from assistant.understanding.decide import decide
 
     match = content.matcher.match(text)
     decision = decide(content.matcher, text, match=match)
