@@ -67,3 +67,70 @@ def test_the_check_sees_an_upward_import(tmp_path):
     sample = tmp_path / "m.py"
     sample.write_text("def f():\n    from assistant.voice.session import VoiceSession\n")
     assert imports(sample) == {"voice"}
+
+
+def module_imports(path: Path, root: Path = PACKAGE) -> set[str]:
+    """The modules inside ``root``'s package that ``path`` imports, anywhere
+    in it (inside functions too), as dotted names: "assistant.cli.voice"."""
+    known = {".".join((root.name, *p.relative_to(root).with_suffix("").parts))
+             for p in root.rglob("*.py") if p.name != "__init__.py"}
+    here = ".".join((root.name, *path.relative_to(root).with_suffix("").parts))
+    found: set[str] = set()
+
+    def add(name: str) -> None:
+        if name in known:
+            found.add(name)
+
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # relative: from the module's own package up
+                base = here.split(".")[:-node.level]
+                module = ".".join(base + ([module] if module else []))
+            add(module)
+            for a in node.names:  # "from assistant.cli import voice"
+                add(f"{module}.{a.name}")
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                add(a.name)
+    found.discard(here)
+    return found
+
+
+def import_cycles(root: Path = PACKAGE) -> list[list[str]]:
+    """Each cycle of imports among the package's modules (one per cycle start)."""
+    graph = {}
+    for p in root.rglob("*.py"):
+        if p.name == "__init__.py":
+            continue
+        graph[".".join((root.name, *p.relative_to(root).with_suffix("").parts))] = module_imports(p, root)
+    cycles, done = [], set()
+
+    def visit(node: str, path: list[str]) -> None:
+        if node in path:
+            cycles.append(path[path.index(node):] + [node])
+            return
+        if node in done:
+            return
+        for nxt in sorted(graph.get(node, ())):
+            visit(nxt, path + [node])
+        done.add(node)
+
+    for start in sorted(graph):
+        visit(start, [])
+    return cycles
+
+
+def test_no_import_cycles():
+    cycles = import_cycles()
+    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_check_sees_an_import_cycle(tmp_path):
+    pkg = tmp_path / "assistant"
+    (pkg / "cli").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "cli" / "__init__.py").write_text("")
+    (pkg / "cli" / "voice.py").write_text("def f():\n    from assistant.cli import doctor\n")
+    (pkg / "cli" / "doctor.py").write_text("from assistant.cli.voice import f\n")
+    assert import_cycles(pkg) == [["assistant.cli.doctor", "assistant.cli.voice", "assistant.cli.doctor"]]

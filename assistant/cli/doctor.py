@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from assistant.cli.voice import EXIT_ERROR, EXIT_NO_AUDIO, EXIT_OK, _data_dir, voice_config
+from assistant.cli.options import EXIT_ERROR, EXIT_NO_AUDIO, EXIT_OK, data_dir, voice_config
 from assistant.models import vosk as models
 from assistant.voice.config import CONFIG_NAME, VoiceConfig
 
@@ -31,7 +31,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     def config() -> str:
         cfg_holder["cfg"] = voice_config(args)
-        path = getattr(args, "config", None) or _data_dir(args) / CONFIG_NAME
+        path = getattr(args, "config", None) or data_dir(args) / CONFIG_NAME
         return f"{path} ({'found' if Path(path).is_file() else 'defaults'})"
 
     check("config", config)
@@ -89,7 +89,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     check("microphone", mic, EXIT_NO_AUDIO)
 
     def model() -> str:
-        found = models.resolve_model(cfg.model or None, _data_dir(args))
+        found = models.resolve_model(cfg.model or None, data_dir(args))
         if found is None:
             from assistant.hearing.whisper import find_model
 

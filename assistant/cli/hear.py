@@ -17,12 +17,12 @@ from typing import Any, Optional
 
 from assistant.understanding.evaluation import says_command
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_FILE = 0, 1, 2
+from assistant.cli.options import EXIT_BAD_FILE, EXIT_ERROR, EXIT_OK, add_voice_options
 BLOCK = 640
 """20 ms of 16 kHz int16, as the microphone delivers."""
 
 
-def register(sub: Any, common: argparse.ArgumentParser, add_voice_options) -> None:
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
     h = sub.add_parser("hear", parents=[common],
                        help="recognise recorded utterances (WAV files) as a live session would")
     h.add_argument("files", nargs="+", metavar="FILE.wav", type=Path)
@@ -75,7 +75,7 @@ def hear_file(hearing: Any, pcm: bytes, expect: tuple[str, ...], open_: bool,
 
 
 def cmd_hear(args: argparse.Namespace) -> int:
-    from assistant.cli.voice import voice_config
+    from assistant.cli.options import voice_config
     from assistant.dialog.session import load_content
     from assistant.hearing.frontend import AudioFileError, read_wav
     from assistant.hearing.recognisers import AsrError

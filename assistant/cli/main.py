@@ -9,11 +9,10 @@ import time
 from pathlib import Path
 
 from assistant import __version__
+from assistant.cli.options import EXIT_BAD_FILE, EXIT_ERROR, EXIT_NO_AUDIO, EXIT_OK, add_voice_options  # noqa: F401
 from assistant.content.files import ContentError
 from assistant.storage.store import Store, StoreError
-from assistant.understanding.match import ACCEPT, NONE
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_FILE, EXIT_NO_AUDIO = 0, 1, 2, 3
 
 
 def _voice_cli():
@@ -43,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="whose crisis lines to name if you are in danger: US, CA, UK, IE, AU or INTL "
                         "(default: $REFLECT_REGION, else from the system locale, else INTL)")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
-    _voice_cli().add_voice_options(p)
+    add_voice_options(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("sections", parents=[common], help="list the article's sections and their reflection prompts")
@@ -65,14 +64,31 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--delete", action="store_true", help="delete the journal (asks to confirm)")
     j.add_argument("--yes", action="store_true", help="with --delete: do not ask")
 
-    _voice_cli().register(sub)
+    _register_voice_commands(sub)
     p.set_defaults(common_parser=common)
     return p
 
 
+def _register_voice_commands(sub) -> None:
+    """`devices`, `model`, `doctor`, `read`, `voices` and `hear`."""
+    from assistant.cli import hear as hear_cli
+    from assistant.cli import speech as speech_cli
+    from assistant.cli.doctor import cmd_doctor
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS)
+    _voice_cli().register_devices(sub, common)
+    doc = sub.add_parser("doctor", parents=[common], help="check speech, audio and models")
+    add_voice_options(doc)
+    doc.set_defaults(func=cmd_doctor)
+    speech_cli.register(sub, common)
+    hear_cli.register(sub, common)
+    _voice_cli().register_model(sub, common)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)  # (the parser imports content: words.toml)
         return _dispatch(args)
     except ContentError as e:
         print(f"reflect: {e}", file=sys.stderr)
@@ -159,12 +175,14 @@ def cmd_sections(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- nlu
 def _understand(content, text: str) -> dict:
     from assistant.dialog.engine import safety_stands
+    from assistant.understanding.decide import decide
 
     match = content.matcher.match(text)
+    decision = decide(content.matcher, text, match=match)
     result = match.as_dict()
-    if match.score < ACCEPT and match.intent != NONE:
-        result["intent"] = NONE  # below acceptance the engine would ask back
-        result["section"] = None
+    # Below acceptance the engine would ask back: no intent (understanding/decide.py).
+    result["intent"], result["section"] = decision.intent, decision.section
+    result["command"] = decision.command  # acted on as a command (not an answer word)
     hit = content.safety.check(text)
     if not safety_stands(hit, match):
         hit = None  # a sure command is not the learned layer's guess (as in the engine)
@@ -302,7 +320,7 @@ def cmd_journal(args: argparse.Namespace) -> int:
             print(f"reflect: cannot write {args.export}: {e.strerror or e}. Nothing was exported.",
                   file=sys.stderr)
             return EXIT_ERROR
-        print(f"Wrote {len(entries)} entries to {args.export}")
+        print(f"Wrote {len(entries)} {'entry' if len(entries) == 1 else 'entries'} to {args.export}")
         return EXIT_OK
     if args.json:
         from dataclasses import asdict
@@ -310,29 +328,39 @@ def cmd_journal(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not entries:
         print("Your journal is empty.")
+    titles = _section_titles() if entries else {}
     for e in entries:
-        print(f"[{e.time}] {e.section}\n  Q: {e.prompt}\n  A: {e.answer}\n")
+        print(f"[{_local_time(e.time)}] {titles.get(e.section, e.section)}\n  Q: {e.prompt}\n  A: {e.answer}\n")
     return EXIT_OK
 
 
-def _export_markdown(entries, path: Path) -> None:
+def _section_titles() -> dict[str, str]:
+    from assistant.content.scripts import load_scripts
+
+    return {sec.id: sec.title for sec in load_scripts().sections}
+
+
+def _local_time(stamp: str) -> str:
+    """A stored (UTC, ISO) time in the reader's own time: "6 December 2026, 08:58"."""
     from datetime import datetime
 
-    from assistant.content.scripts import load_scripts
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%-d %B %Y, %H:%M")
+    except ValueError:
+        return stamp
+
+
+def _export_markdown(entries, path: Path) -> None:
+    from assistant.dialog.memory import quoted, summary_answers
     from assistant.storage.atomic import write_atomic
 
-    from assistant.dialog.memory import quoted, summary_answers
-
-    titles = {sec.id: sec.title for sec in load_scripts().sections}
+    titles = _section_titles()
     lines = ["# My reflection journal", "", "On \"Trust in Relationships\" by Sarah M.", ""]
     brief = summary_answers(entries)
     if brief:  # the closing summary Reflect says, at the top
         lines += ["In brief, in your own words:", ""]
         lines += [f"- {titles.get(e.section, e.section)}: {quoted(e.answer)}" for e in brief] + [""]
     for e in entries:
-        try:  # stored in UTC; shown in the reader's own time
-            when = datetime.fromisoformat(e.time).astimezone().strftime("%-d %B %Y, %H:%M")
-        except ValueError:
-            when = e.time
+        when = _local_time(e.time)  # stored in UTC; shown in the reader's own time
         lines += [f"## {titles.get(e.section, e.section)} ({when})", "", f"**{e.prompt}**", "", e.answer, ""]
     write_atomic(Path(path), "\n".join(lines).encode("utf-8"))  # private, like the journal

@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from assistant.cli.voice import EXIT_ERROR, EXIT_NO_AUDIO, EXIT_OK, voice_config
+from assistant.cli.options import EXIT_ERROR, EXIT_NO_AUDIO, EXIT_OK, add_voice_options, voice_config
 from assistant.voice.config import ConfigError
 
 PAUSE_AFTER_HEADING, PAUSE_SENTENCE, PAUSE_PARAGRAPH = 0.7, 0.3, 0.8
 """Seconds of quiet in a reading, beyond the voice's own short tail."""
 
 
-def register(sub: Any, common: argparse.ArgumentParser,
-             add_voice_options: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
     r = sub.add_parser("read", parents=[common], help="read a section aloud (or into a WAV file)")
     r.add_argument("section", nargs="+", help="section name, e.g. forgiveness")
     r.add_argument("--to", metavar="FILE.wav", type=Path, help="write the reading to a file")

@@ -1,84 +1,32 @@
 """Voice parts of the command line: `reflect` (voice session), `devices`,
-`doctor`, `read`, `model fetch|list`. cli.py calls ``add_voice_options``,
-``register`` and ``run_voice``."""
+`model fetch|list`. cli/main.py calls ``register_devices``, ``register_model``, ``preload_voice`` and
+``run_voice`` (the shared options are cli/options.py's)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import threading
-import time
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from assistant.cli.options import EXIT_ERROR, EXIT_NO_AUDIO, EXIT_OK, data_dir, voice_config  # noqa: F401
 from assistant.models import vosk as models
 from assistant.understanding.evaluation import says_command
-from assistant.voice.config import CONFIG_NAME, ConfigError, VoiceConfig, load_config
+from assistant.voice.config import ConfigError, VoiceConfig
 
-EXIT_OK, EXIT_ERROR, EXIT_NO_AUDIO = 0, 1, 3
 HINT_MARK = ".vosk-hint-given"
 
 
-def add_voice_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("voice")
-    g.add_argument("--engine", choices=("auto", "whisper", "vosk", "sphinx"), default=None,
-                   help="speech recogniser (auto: Vosk if a model is found, else the "
-                        "embedded pocketsphinx, with Whisper for open answers and anything "
-                        "they are unsure of when it is installed; whisper: the same, and an "
-                        "error without Whisper; vosk / sphinx: that one alone)")
-    g.add_argument("--model", metavar="DIR", default=None, help="Vosk model directory")
-    g.add_argument("--voice", metavar="NAME", default=None,
-                   help="speaking voice: the neural voice by default where installed; "
-                        "'espeak' for the light espeak-ng voice, 'espeak:ID' for one of its "
-                        "voices, or a name from `reflect voices`")
-    g.add_argument("--input-device", metavar="NAME|INDEX", default=None,
-                   help="microphone (see `reflect devices`)")
-    g.add_argument("--output-device", metavar="NAME|INDEX", default=None,
-                   help="speaker (see `reflect devices`)")
-    g.add_argument("--config", metavar="FILE", type=Path, default=None,
-                   help=f"voice settings (default: {CONFIG_NAME} in the data directory)")
-    g.add_argument("--silence", metavar="SECONDS", type=float, default=None,
-                   help="quiet that ends an answer (default 0.8)")
-
-
-def _data_dir(args: argparse.Namespace) -> Path:
-    d = getattr(args, "data_dir", None)
-    if d:
-        return Path(d)
-    from assistant.storage.store import default_data_dir
-
-    return default_data_dir()
-
-
-def voice_config(args: argparse.Namespace) -> VoiceConfig:
-    """Config file, then command-line overrides."""
-    path = getattr(args, "config", None) or _data_dir(args) / CONFIG_NAME
-    cfg = load_config(path)
-    for opt, key in (("engine", "engine"), ("model", "model"), ("voice", "voice"),
-                     ("input_device", "input_device"),
-                     ("output_device", "output_device"), ("silence", "silence")):
-        value = getattr(args, opt, None)
-        if value is not None:
-            setattr(cfg, key, value)
-    return cfg
-
-
-def register(sub: Any) -> None:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR", type=Path, default=argparse.SUPPRESS)
+def register_devices(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`reflect devices`."""
     d = sub.add_parser("devices", parents=[common], help="list microphones and speakers")
     d.set_defaults(func=cmd_devices)
-    doc = sub.add_parser("doctor", parents=[common], help="check speech, audio and models")
-    add_voice_options(doc)
-    from assistant.cli.doctor import cmd_doctor
 
-    doc.set_defaults(func=cmd_doctor)
-    from assistant.cli import hear as hear_cli
-    from assistant.cli import speech as speech_cli
 
-    speech_cli.register(sub, common, add_voice_options)
-    hear_cli.register(sub, common, add_voice_options)
+def register_model(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`reflect model fetch|list`."""
     m = sub.add_parser("model", parents=[common], help="get or list Vosk speech models")
     msub = m.add_subparsers(dest="model_command", metavar="fetch|list", required=True)
     f = msub.add_parser("fetch", parents=[common],
@@ -123,7 +71,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_model_fetch(args: argparse.Namespace) -> int:
-    dest = args.dest or models.install_dir(_data_dir(args))
+    dest = args.dest or models.install_dir(data_dir(args))
     spec = models.DEFAULT_MODEL
     print(f"Fetching {spec.name} into {dest} ...")
     try:
@@ -137,7 +85,7 @@ def cmd_model_fetch(args: argparse.Namespace) -> int:
 
 def cmd_model_list(args: argparse.Namespace) -> int:
     try:
-        found = models.candidates(args.model, _data_dir(args))
+        found = models.candidates(args.model, data_dir(args))
     except models.ModelError as exc:
         _err(str(exc))
         return EXIT_ERROR
@@ -277,7 +225,7 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
     try:
         print(f"[listening with {io.rec.name}; say \"what can I say?\" for help]")
         if io.rec.stream.name == "sphinx" and not io.rec.has_whisper:
-            mark = _data_dir(args) / HINT_MARK
+            mark = data_dir(args) / HINT_MARK
             print(f"[{models.FETCH_HINT}]")
             if not mark.exists():  # spoken once; printed every time
                 io.say(models.FETCH_HINT.replace("`", ""), interruptible=False)
@@ -290,7 +238,7 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
         io.barge_expect = barge_phrases(engine)
         io.section_names = section_names(engine)
         io.trace = _trace_file()
-        state = _data_dir(args) / VOICE_STATE
+        state = data_dir(args) / VOICE_STATE
         load_voice_state(io, state)
         try:
             return VoiceSession(engine, store, io).run()

@@ -14,11 +14,11 @@ from typing import Any
 
 from assistant.content.article import Article, load_article
 from assistant.content.files import ContentError, content_dir, load_toml
+from assistant.content.words import ANSWERS as GENERIC_ANSWERS
 
 PERSPECTIVES = ("hurt", "hurter", "both", "reflect")
 """``both``: trust was broken on both sides; their path holds the steps of both."""
 STEP_KINDS = ("offer_read", "prompt", "choice")
-GENERIC_ANSWERS = ("yes", "no", "unsure")
 MIN_PHRASINGS = 2
 MIN_EXAMPLES = 8
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")

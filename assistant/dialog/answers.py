@@ -8,17 +8,17 @@ import re
 from dataclasses import replace
 
 from assistant.content.article import speakable
+from assistant.content.words import DECLINES, alternation
 from assistant.dialog.events import Action, Heard, Say
 from assistant.dialog.modes import ANSWERS, HEAVY_OFFER, STEP
 from assistant.storage.records import JournalEntry, Progress
+from assistant.understanding.decide import step_examples
 from assistant.understanding.match import CONFIRM, NONE, Match
 
 
-CORRECTION = re.compile(r"^((no|nope|wait|actually|sorry|hang on|hold on|not quite|that's not right|"
-                        r"that's wrong|not me|i mean|oh no)\b[\s,.!-]*)+")
+CORRECTION = re.compile(rf"^(({alternation('corrections', 'openers')})\b[\s,.!-]*)+")
 """How a correction of what was just taken begins."""
-SETTING_RIGHT = re.compile(r"\b(not just|not only|not me|it's me|it was me|both of us|we both|"
-                           r"too|either|it didn't happen to me)\b")
+SETTING_RIGHT = re.compile(rf"\b({alternation('corrections', 'setting_right')})\b")
 """Words that set right who did what ("not just me, she did it too")."""
 CORRECTION_WINDOW = 2
 """Turns after choosing a perspective within which a correction changes it."""
@@ -38,19 +38,6 @@ class Answers:
             return self._heard(Heard(f"{words} {event.text.strip()}", event.confidence), out)
         finally:
             self._amending = False
-
-    def _answers_perspective(self, command: str) -> bool:
-        """At the step that asks for the perspective, "i'm just reflecting" is
-        its answer, not a request to change the perspective."""
-        return command == "perspective" and any(i.perspective for i in self.step.intents.values())
-
-    def _guard_ok(self, intent: str, text: str) -> bool:
-        """A guarded command needs one of its markers at an open question."""
-        markers = self.guards.get(intent)
-        if not markers:
-            return True
-        padded = f" {' '.join(self.matcher.normalise(text).split())} "
-        return any(f" {' '.join(self.matcher.normalise(m).split())} " in padded for m in markers)
 
     def _perspective_correction(self, text: str) -> str | None:
         """The choice's intent a correction names ("no, I'm the one who broke
@@ -82,7 +69,7 @@ class Answers:
         return self._goto_step(out, self.p.step)
 
     def _step_intents(self) -> dict[str, list[str]]:
-        return {n: i.examples for n, i in self.step.intents.items()}
+        return step_examples(self.step)
 
     def _entry(self, text: str, intent: str) -> JournalEntry:
         return JournalEntry(section=self.p.section, prompt=self.last_prompt, answer=text,
@@ -95,7 +82,7 @@ class Answers:
         if step.kind == "offer_read":
             if match.intent == "yes":
                 return self._finish(self._start_reading(out, None))
-            if match.intent in ("no", "unsure"):
+            if match.intent in DECLINES:
                 return self._finish(self._advance(out))
             if match.intent == NONE and match.alternatives and match.alternatives[0][1] >= CONFIRM:
                 return self._finish(self._confirm(out, Match(match.alternatives[0][0], match.alternatives[0][1])))

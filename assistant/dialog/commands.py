@@ -20,7 +20,8 @@ from assistant.dialog.modes import (
     STEP,
     WELCOME_BACK,
 )
-from assistant.understanding.match import ACCEPT, NONE, Match
+from assistant.understanding.decide import is_command
+from assistant.understanding.match import NONE, Match
 
 
 class Commands:
@@ -172,7 +173,7 @@ class Commands:
         self.mode = self._mode_before_confirm
         if match.intent == "yes" and pending is not None:
             return self._command(out, replace(pending, score=100.0))
-        if match.intent not in (NONE, "no", "unsure") and match.score >= ACCEPT:
+        if is_command(match):  # ("yes" was taken above)
             return self._command(out, match)
         out.append(self.say("confirm_no"))
         return self._reprompt(out)

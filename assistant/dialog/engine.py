@@ -20,6 +20,7 @@ from typing import Callable, Sequence
 from assistant.content.article import speakable
 from assistant.content.phrases import Phrases
 from assistant.content.scripts import Script, SectionScript, Step
+from assistant.content.words import DECLINES, alternation
 from assistant.dialog.answers import Answers
 from assistant.dialog.commands import Commands
 from assistant.dialog.events import (
@@ -55,19 +56,21 @@ from assistant.dialog.navigation import Navigation
 from assistant.dialog.safety_stop import SafetyStop, safety_stands
 from assistant.safety.rules import SafetyNet
 from assistant.storage.records import JournalEntry, Progress
-from assistant.understanding.match import ACCEPT, NONE, STEP_SLACK, Match
+from assistant.understanding.decide import decide, is_command
+from assistant.understanding.match import NONE, Match
 from assistant.understanding.words import IntentMatcher
 
 __all__ = ["Engine", "safety_stands"]
 
-
-SAYS_SAFE = re.compile(r"^(?:(?:yes|yeah|yep|yup)\b[\s,.!]*)?(?:i'?m|i am) (?:safe|fine|okay|ok|alright|all right)\b")
+# The word lists of these patterns are content/words.toml's [safety_check].
+SAYS_SAFE = re.compile(rf"^(?:(?:{alternation('safety_check', 'yes')})\b[\s,.!]*)?(?:i'?m|i am) "
+                       rf"(?:{alternation('safety_check', 'safe')})\b")
 """To "are you safe right now?": "yes, I'm safe, he's just impatient" (no rule fired on it)."""
-HEDGED = re.compile(r"\b(?:but|not really|for now|i think|maybe|i guess|sort of|kind of|until)\b")
+HEDGED = re.compile(rf"\b(?:{alternation('safety_check', 'hedges')})\b")
 """Words that make a "yes, I'm safe" less than a clear yes: the safe reading is a stop."""
 GO_ON = ("resume", "next")
 """Commands that, said to the offer of a moment, decline it."""
-FINE = re.compile(r"\b(i'?m|i am)\s+(fine|ok|okay|alright|all right|good)\b")
+FINE = re.compile(rf"\b(i'?m|i am)\s+({alternation('safety_check', 'fine')})\b")
 """Said to the offer of a moment, "I'm fine" declines it (to "are you safe?" it is a yes)."""
 
 
@@ -300,7 +303,7 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
             return self._finish(self._heard_delete(out, match))
         if barged_in and mode == READING_STOPPED:
             # Barge-in with something that is not a command: keep reading.
-            if match.intent in (NONE,) + ANSWERS or match.score < ACCEPT:
+            if not is_command(match):
                 return self._finish(self._continue_reading(out))
         if mode in (READING, READING_STOPPED):
             # While reading, "stop" means stop reading, whatever ties with it.
@@ -313,20 +316,18 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
                 self._chosen = self._chosen[:2] + (self._chosen[2] + 1,)
             if corrected is not None:
                 return self._finish(self._correct_perspective(out, corrected))
-        if mode == STEP and self.step.intents and match.intent != NONE:
-            # The step's own answers win over a global command they resemble
-            # ("i just want to reflect" is an answer to "which fits you?").
-            found = self.matcher.match_step(text, self._step_intents())
-            if found.intent != NONE and (found.score + STEP_SLACK >= match.score
-                                         or self._answers_perspective(match.intent)):
-                return self._answer(event, match, out, found)
-        if mode == STEP and self.step.kind == "prompt" and not self._guard_ok(match.intent, text):
-            match = Match(NONE, match.score, None, match.alternatives)
+            # Command or answer (understanding/decide.py): the step's own answers
+            # win over a global command they resemble ("i just want to reflect"
+            # is an answer to "which fits you?").
+            decision = decide(self.matcher, text, self.step, self.guards, match)
+            if decision.command:
+                return self._finish(self._command(out, decision.match, text))
+            return self._answer(event, decision.match, out, decision.found)
         if mode == HEAVY_OFFER and (match.intent in GO_ON or FINE.search(text.lower())):
             # "Would you like to take a moment?" "No, keep going" / "I'm fine": on
             # to the next question (as a command, "continue" re-asked this one).
             return self._finish(self._advance(out, self._heavy_next))
-        if match.intent not in (NONE,) + ANSWERS and match.score >= ACCEPT:
+        if decide(self.matcher, text, match=match).command:
             return self._finish(self._command(out, match, text))
         if mode == WELCOME_BACK:
             return self._finish(self._heard_yes_no(out, match, self._resume, self._choose_instead))
@@ -345,7 +346,7 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
                       no: Callable[[list[Action]], list[Action]]) -> list[Action]:
         if match.intent == "yes":
             return yes(out)
-        if match.intent in ("no", "unsure"):
+        if match.intent in DECLINES:
             return no(out)
         return self._miss(out, reask=False)
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Protocol, Sequence
 
 import numpy as np
+
+from assistant.content.text import lower_words
 
 RATE = 16000
 
@@ -51,7 +52,7 @@ class Recognizer(Protocol):
 
 def normalise(phrase: str) -> str:
     """Lower case words and apostrophes only: what grammars accept."""
-    return " ".join(re.sub(r"[^\w' ]+", " ", phrase.lower()).split())
+    return lower_words(phrase, apostrophes="")  # the basic normal form (content/text.py)
 
 
 # ---------------------------------------------------------------- Vosk

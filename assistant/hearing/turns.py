@@ -35,6 +35,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from assistant import models_loaded, trim_heap
+from assistant.content.words import alternation
 from assistant.hearing.recognisers import RATE, AsrError, Recognizer, Result, make_recognizer, normalise
 
 WHISPER_FLOOR = -1.3
@@ -56,10 +57,7 @@ TRAIL = int(SPECULATE_AFTER * RATE) * 2
 end): as long as the pause that starts a decoding, so that every later block
 of the same pause asks for the same audio, decoded once."""
 
-_TRAILING = re.compile(
-    r"(\b(and|but|or|so|because|cause|cos|um|uh|er|erm|like|the|a|an|to|of|that|"
-    r"which|if|when|with|my|his|her|their|our|your|i|i'm|we|he|she|they|is|was|"
-    r"thing is|i mean|you know|kind of|sort of|just)|,|\.\.\.|…)\s*$")
+_TRAILING = re.compile(rf"(\b({alternation('hearing', 'trailing')})|,|\.\.\.|…)\s*$")  # content/words.toml
 
 
 def trails_off(text: str) -> bool:

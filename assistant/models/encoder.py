@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.models.wheels import Wheel, WheelModel, find_installed, prefix_dir
+from assistant.models.wheels import Wheel, WheelModel, find_installed
 
 SAFETY_MODEL = WheelModel(
     name="safety-minilm",
@@ -28,7 +28,6 @@ SAFETY_MODEL = WheelModel(
     source="all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0)",
     env="REFLECT_SAFETY_MODEL",
 )
-MODEL_DIR_NAME = SAFETY_MODEL.name
 MAX_TOKENS = 128
 _FILES = ("model.safetensors", "vocab.txt", "config.json")
 _DTYPES = {"F32": np.float32, "F16": np.float16}
@@ -224,11 +223,6 @@ class SentenceEncoder:
                            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
         e = x.mean(0)
         return (e / (np.linalg.norm(e) + 1e-9)).astype(np.float32)
-
-
-def prefix_model_dir() -> Path:
-    """Inside the Python environment Reflect runs in (``.venv/share/reflect``)."""
-    return prefix_dir(SAFETY_MODEL)
 
 
 def find_model_dir() -> Path | None:

@@ -47,9 +47,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.content.files import ContentError, content_dir, load_toml
+from assistant.content.text import lower_words
 from assistant.safety.prefilter import Literals, Rule
 
-_PUNCT = re.compile(r"[^\w\s']+")
 _MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
@@ -149,9 +149,8 @@ class SafetyNet:
         self.model_error: str | None = None
 
     def normalise(self, text: str) -> str:
-        text = text.lower().replace("\u2019", "'").replace("`", "'")
         out: list[str] = []
-        for w in _PUNCT.sub(" ", text).split():
+        for w in lower_words(text, apostrophes="\u2019`").split():  # content/text.py
             w = w.strip("'")
             if not w or w in self._fillers:
                 continue

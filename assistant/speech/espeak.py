@@ -7,6 +7,7 @@ here and Reflect plays the samples itself (``voice.devices.Player``).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import os
@@ -40,6 +41,18 @@ def _engine():
             raise TtsError(f"speech synthesis is unavailable ({exc}); "
                            "install espeak-ng (apt-get install espeak-ng)") from exc
     return _ENGINE
+
+
+@atexit.register
+def _drop_engine() -> None:
+    """Let pyttsx3's driver go while the interpreter is whole: left to the
+    end, its ``__del__`` finds the modules it needs gone and prints an
+    "Exception ignored in: DriverProxy.__del__" at every exit."""
+    global _ENGINE
+    engine, _ENGINE = _ENGINE, None
+    if engine is not None:
+        with _ENGINE_LOCK:
+            engine.__dict__.pop("proxy", None)  # the driver's last reference: its destroy() runs now
 
 
 class EspeakBackend:

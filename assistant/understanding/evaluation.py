@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import time
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from assistant.content.files import ContentError
-from assistant.understanding.match import ACCEPT, NONE, STEP_SLACK
-
-ANSWERS = ("yes", "no", "unsure")
+from assistant.content.phrases import load_guards
+from assistant.understanding.decide import decide
+from assistant.understanding.match import NONE
 
 
 def _rows(path: Path) -> list[dict]:
@@ -33,32 +34,31 @@ def _rows(path: Path) -> list[dict]:
     return rows
 
 
-def says_command(matcher, text: str) -> bool:
-    """Is ``text`` a spoken command (not an answer) the engine would act on?"""
-    m = matcher.match(text)
-    return m.score >= ACCEPT and m.intent not in (NONE, "perspective") + ANSWERS
+@lru_cache(maxsize=1)
+def _guards() -> dict[str, tuple[str, ...]]:
+    return load_guards()
+
+
+def says_command(matcher, text: str, guards=None) -> bool:
+    """Is ``text`` a spoken command the engine would act on at an open question?
+    ``guards``: the markers guarded commands need there (content/guards.toml
+    when None)."""
+    return decide(matcher, text, guards=_guards() if guards is None else guards,
+                  open_question=True).command
 
 
 def predict(content, text: str, step: str = "") -> tuple[str, str]:
-    """The intent (and section) the engine would act on."""
-    m = content.matcher.match(text)
-    command = m.intent if m.score >= ACCEPT else NONE
-    if not step:
-        return command, m.section or ""
-    section_id, step_id = step.split(".", 1)
-    try:
-        st = content.script.by_id(section_id).steps[step_id]
-    except KeyError:
-        raise ContentError(f"unknown step '{step}'") from None
-    found = content.matcher.match_step(text, {n: i.examples for n, i in st.intents.items()})
-    # The same precedence as the engine: a step answer beats a look-alike command.
-    perspective_step = command == "perspective" and any(i.perspective for i in st.intents.values())
-    if command not in (NONE,) + ANSWERS and not (
-            found.intent != NONE and (found.score + STEP_SLACK >= m.score or perspective_step)):
-        return command, m.section or ""
-    if found.intent == NONE and command in st.intents:
-        return command, ""
-    return found.intent, ""
+    """The intent (and section) the engine would act on (at ``step``,
+    "section_id.step_id", when given)."""
+    st = None
+    if step:
+        section_id, step_id = step.split(".", 1)
+        try:
+            st = content.script.by_id(section_id).steps[step_id]
+        except KeyError:
+            raise ContentError(f"unknown step '{step}'") from None
+    d = decide(content.matcher, text, st, _guards())
+    return d.intent, d.section or ""
 
 
 def evaluate(content, path: Path) -> dict:

@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from assistant.content.words import alternation
 from assistant.understanding.match import SLOT_TOKEN
 from assistant.understanding.normalise import SPACES
 
@@ -242,4 +243,4 @@ class SectionFinder:
         return self._raw[hit[2]][1] if hit else None
 
 
-_MISHEARD_SECTION = re.compile(SLOT_TOKEN + r" (?:session|action|selection|suction|sections)\b")
+_MISHEARD_SECTION = re.compile(SLOT_TOKEN + rf" (?:{alternation('sections', 'misheard_section')})\b")

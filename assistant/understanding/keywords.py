@@ -1,11 +1,15 @@
 """Keywords of a step's answers, with negation and word gaps (a step's answers
-worded unlike any example: "he was sleeping with someone from work")."""
+worded unlike any example: "he was sleeping with someone from work").
+
+The word lists (negators, clause breaks, ...) are content/words.toml's [keywords]."""
 
 from __future__ import annotations
 
 from typing import Callable, Iterable
 
-GENERIC_ANSWERS = ("yes", "no", "unsure")
+from assistant.content.words import ANSWERS, words
+
+GENERIC_ANSWERS = ANSWERS
 # Yes, no and unsure scores this close count as a tie (_pick_answer).
 TIE_SCORE = 1.0
 # A keyword hit scores KEYWORD_BASE plus KEYWORD_STEP per keyword word
@@ -16,48 +20,31 @@ KEYWORD_WORDS = 4
 # Keywords that account for every content word of the answer.
 KEYWORD_WHOLE = 97.0
 # Ways of saying unsure that read as content words ("i go back and forth").
-GENERIC_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "unsure": ("not sure", "unsure", "dont know", "no idea", "no clue", "torn", "back and forth",
-               "mixed feelings", "two minds", "on the fence", "hard to say", "hard to tell",
-               "cant tell", "cant say", "who knows", "undecided", "uncertain", "not certain",
-               "figuring", "figure it out", "figure that out", "working it out", "working that out",
-               "changing my mind", "change my mind", "cant decide", "havent decided",
-               "not decided", "hard to know", "difficult to say", "difficult to tell", "it depends",
-               "depends on", "cant be sure", "still thinking", "need to think", "no way of knowing",
-               "havent worked out", "not worked out", "in between", "half and half"),
-}
+GENERIC_KEYWORDS: dict[str, tuple[str, ...]] = {"unsure": words("keywords", "unsure")}
 # How people say yes or no at a yes/no question beyond the global examples
 # ("all the time honestly"); any content keyword beats them.
 WEAK_GENERIC: dict[str, tuple[str, ...]] = {
-    "yes": ("all the time", "constantly", "loads of times", "lots of times", "many times",
-            "every day", "most days", "definitely", "absolutely", "of course", "for sure",
-            "sometimes", "at times", "now and then", "now and again", "occasionally", "often",
-            "plenty", "a lot", "very much", "certainly", "pretty much", "more or less yes"),
-    "no": ("not at all", "not yet", "not really", "no way", "not once", "not ever", "nope",
-           "not at the moment", "not right now", "not so far", "not much", "not since"),
-}
+    "yes": words("keywords", "weak_yes"), "no": words("keywords", "weak_no")}
 WEAK_KEYWORDS = frozenset(k for v in WEAK_GENERIC.values() for k in v)
 # Words that negate a keyword said within NEGATION_WINDOW words (light words
 # not counted) before it
 # ("not worth it" is not "worth it"); a keyword that starts with one of them
 # is itself negative. "no" negates only right before ("no secrets"), as an
 # answer opening ("no we keep avoiding it") it does not.
-NEGATORS = frozenset("""not dont doesnt didnt cant couldnt wont wouldnt isnt wasnt arent werent
-    havent hasnt hadnt shouldnt never hardly barely nothing nobody neither nor without""".split())
-NEGATED_VERBS = frozenset("""not dont doesnt didnt cant couldnt wont wouldnt isnt wasnt arent
-    werent havent hasnt hadnt shouldnt never""".split())
+NEGATORS = frozenset(words("keywords", "negators"))
+NEGATED_VERBS = frozenset(words("keywords", "negated_verbs"))
 NEGATION_WINDOW = 3
 # Said right after a keyword, these negate it too.
-NEGATED_AFTER = frozenset("isnt wasnt arent werent doesnt didnt dont wont wouldnt".split())
-CLAUSE_BREAKS = frozenset("but and so because though although or".split())
+NEGATED_AFTER = frozenset(words("keywords", "negated_after"))
+CLAUSE_BREAKS = frozenset(words("keywords", "clause_breaks"))
 # Between two words of a keyword phrase up to this many other words may
 # stand ("broke promises" in "broke all his promises").
 KEYWORD_GAP = 2
 # ... except after these: a possessive or article binds to the next word.
-NO_GAP_AFTER = frozenset("my his her their our your its the a an".split())
+NO_GAP_AFTER = frozenset(words("keywords", "no_gap_after"))
 # "told her to protect her": "to" after an object starts a new clause, out
 # of reach of a negation before it.
-OBJECTS = frozenset("him her them me it us".split())
+OBJECTS = frozenset(words("keywords", "objects"))
 
 
 class Lexicon:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.content.words import ANSWERS
+
 NONE = "none"
 SLOT = "{section}"
 SLOT_TOKEN = "xsectionx"  # a token that cannot occur in speech
 COMMANDS = (
     "pause", "resume", "repeat", "next", "back", "read_section", "goto_section",
     "stop_reading", "slower", "faster", "help", "where_am_i", "list_sections",
-    "quit", "yes", "no", "unsure", "perspective", "delete_journal",
+    "quit", *ANSWERS, "perspective", "delete_journal",
 )
 SECTION_INTENTS = ("read_section", "goto_section")
 

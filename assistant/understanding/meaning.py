@@ -23,10 +23,11 @@ from typing import Callable, Iterable
 import numpy as np
 
 from assistant.content.files import content_dir
+from assistant.content.words import alternation, words
 
 INDEX_FILE = "meaning_index.npz"
 NOT_COMMANDS_FILE = "not_commands.txt"
-SLOT_WORDS = "that part"  # how a "{section}" slot is said in the examples' vectors
+SLOT_WORDS = words("sections", "slot_words")[0]  # how a "{section}" slot is said in the examples' vectors
 
 # Cosine similarity of the nearest command example, and how much closer it must
 # be than the nearest answer that is not a command (chosen on the development
@@ -40,18 +41,18 @@ TOPIC_MARGIN = 0.03
 
 # Where a section is named by its topic: "the bit about X", "the X part",
 # "what it says about X", "to where it X".
+# (The words are content/words.toml's [sections].)
 _TOPIC = re.compile(
-    r"\b(?:bit|bits|part|parts|section|stuff|one|chapter|piece|passage|page|subject|topic)\s+"
-    r"(?:about|on|where|regarding|that talks about|that covers|with|of)\s+(?P<a>.+)$"
-    r"|\b(?:about|regarding)\s+(?P<b>.+)$"
-    r"|\bthe\s+(?P<c>\w+(?:\s+\w+){0,3}?)\s+(?:bit|part|section|stuff|chapter|side of things)\b"
-    r"|\b(?:to|through)\s+(?P<d>(?:whether|where|how|why)\s.+)$")
+    rf"\b(?:{alternation('sections', 'topic_nouns')})\s+"
+    rf"(?:{alternation('sections', 'topic_links')})\s+(?P<a>.+)$"
+    rf"|\b(?:{alternation('sections', 'topic_leads')})\s+(?P<b>.+)$"
+    rf"|\bthe\s+(?P<c>\w+(?:\s+\w+){{0,3}}?)\s+(?:{alternation('sections', 'topic_after_the')})\b"
+    rf"|\b(?:{alternation('sections', 'topic_to')})\s+(?P<d>(?:{alternation('sections', 'topic_wh')})\s.+)$")
 # Words that say a part of the article is meant: without one, a section's name
 # inside an answer ("i want to forgive myself first") is not a request to go there.
-_NAMES_A_PART = re.compile(r"\b(?:bit|bits|part|parts|section|sections|stuff|chapter|piece|passage|"
-                           r"article|about|regarding|topic|heading)\b")
+_NAMES_A_PART = re.compile(rf"\b(?:{alternation('sections', 'names_a_part')})\b")
 
-_NOT_A_TOPIC = frozenset(("that", "this", "it", "them", "him", "her", "me", "you", "us", "what", "which"))
+_NOT_A_TOPIC = frozenset(words("sections", "not_a_topic"))
 Encode = Callable[[str], np.ndarray]
 
 

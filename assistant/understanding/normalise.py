@@ -1,21 +1,20 @@
-"""The one normaliser: text as the matchers compare it (see commands.toml [normalise])."""
+"""Understanding's normaliser: text as the matchers compare it (see commands.toml
+[normalise]), on top of the basic normal form (content/text.py)."""
 
 from __future__ import annotations
 
 import re
 from typing import Iterable
 
-_PUNCT = re.compile(r"[^\w\s']+", re.UNICODE)
-SPACES = re.compile(r"\s+")
+from assistant.content.text import SPACES, lower_words, plain_words
+
 # "wait wait", "hold on hold on", "bye bye": a repeated word or pair once.
 _REPEATS = re.compile(r"\b(\w+(?: \w+)?)(?: \1\b)+")
 
 
 def plain_form(text: str) -> str:
     """Lowercase, no punctuation, no apostrophes ("let's" and "lets" alike)."""
-    text = text.lower().replace("\u2019", "'")
-    text = _PUNCT.sub(" ", text).replace("'", "")
-    return SPACES.sub(" ", text).strip()
+    return plain_words(text)
 
 
 def alternation(words: Iterable[str]) -> re.Pattern:
@@ -51,9 +50,7 @@ class Normaliser:
 
     def light(self, text: str) -> str:
         """Only lowercase and no punctuation: for display and recogniser grammars."""
-        text = text.lower().replace("\u2019", "'")
-        text = _PUNCT.sub(" ", text)
-        return SPACES.sub(" ", text).strip()
+        return lower_words(text)
 
     def __call__(self, text: str) -> str:
         text = self._rewrite(plain_form(text))

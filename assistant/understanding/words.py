@@ -105,7 +105,7 @@ class IntentMatcher:
         self._last: tuple[str, Match] | None = None  # match() of the last text
         self.match("warm up the matcher")  # first calls into numpy/rapidfuzz are slow
         self.slotted = ExampleIndex(slotted, self.strip, slotted_keys)
-        self.generic = {k: plain.get(k, []) for k in ("yes", "no", "unsure")}
+        self.generic = {k: plain.get(k, []) for k in GENERIC_ANSWERS}
         self._step_cache: dict[tuple, tuple] = {}
         self._answer_words: frozenset[str] | None = None
         self._commandish: frozenset[str] | None = None
@@ -175,7 +175,7 @@ class IntentMatcher:
         if found is None:
             return None
         intent = found[0]
-        if intent not in COMMANDS or intent in ("yes", "no", "unsure", "perspective"):
+        if intent not in COMMANDS or intent in GENERIC_ANSWERS + ("perspective",):
             return None
         if (intent in SECTION_INTENTS) != bool(templated):
             return None  # a part of the article without its name, or a name without a part

@@ -22,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, TextIO
 
+from assistant.content.words import words
 from assistant.dialog import events as ev
 from assistant.dialog.runner import carry_out
 from assistant.hearing.recognisers import Recognizer, Result, block_rms, normalise, recognise_stream
@@ -37,10 +38,7 @@ BARGE_INTENTS: tuple[str, ...] = (
 )
 """Grammar intents (content/grammar.toml) a user may say over a reading."""
 
-BARGE_FALLBACK: tuple[str, ...] = (
-    "stop", "wait", "pause", "go on", "repeat that", "next", "go back", "slower",
-    "faster", "where are we", "help", "goodbye",
-)
+BARGE_FALLBACK: tuple[str, ...] = words("voice", "barge_fallback")  # content/words.toml
 """The same, for an engine without a grammar."""
 
 ECHO_LAG = 0.25

@@ -1,0 +1,110 @@
+"""Command or answer: the one decision, shared by the dialog engine, `reflect
+nlu`, evaluation (`reflect nlu --eval`) and turn-taking (hearing's
+``is_command``).
+
+The precedence, at a question (a step):
+
+1. the step's own answer wins over a global command it resembles, when it
+   scores within STEP_SLACK of it ("i just want to reflect" answers "which
+   fits you?"), and always over "perspective" at the step that asks for one;
+2. at an open question (a prompt) a guarded command (content/guards.toml)
+   needs one of its markers, or it is no command;
+3. a command is a match at or above ACCEPT that is not an answer word
+   (yes, no, unsure) or nothing;
+4. anything else is an answer: the step's intent it matches, else a yes, no
+   or unsure the step takes, else a free answer (NONE).
+
+Without a step only 3 applies; at an open question without a step (turn-
+taking, which does not know it) 2 and 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Protocol, Sequence
+
+from assistant.content.words import ANSWERS
+from assistant.understanding.match import ACCEPT, NONE, STEP_SLACK, Match
+
+
+class _Matcher(Protocol):
+    def match(self, text: str) -> Match: ...
+    def match_step(self, text: str, intents: dict[str, list[str]]) -> Match: ...
+    def normalise(self, text: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Decision:
+    command: bool
+    """Act on ``match`` as a global command (else the words are an answer)."""
+    match: Match
+    """The whole-utterance match (its intent NONE where a guard stopped it)."""
+    found: Match | None = None
+    """At a step, for an answer: the step's intent it gives (NONE: a free answer)."""
+
+    @property
+    def intent(self) -> str:
+        """What was understood: the command, the step's answer, or (without a
+        step) the sure match, an answer word included; else NONE."""
+        if self.command:
+            return self.match.intent
+        if self.found is not None:
+            return self.found.intent
+        return self.match.intent if self.match.score >= ACCEPT else NONE
+
+    @property
+    def section(self) -> str | None:
+        return self.match.section if self.intent == self.match.intent and self.intent != NONE else None
+
+
+def is_command(match: Match) -> bool:
+    """A match acted on as a command: sure enough, and not an answer word."""
+    return match.intent not in (NONE,) + ANSWERS and match.score >= ACCEPT
+
+
+def guard_ok(matcher: _Matcher, guards: Mapping[str, Sequence[str]], intent: str, text: str) -> bool:
+    """A guarded command needs one of its markers at an open question."""
+    markers = guards.get(intent)
+    if not markers:
+        return True
+    padded = f" {' '.join(matcher.normalise(text).split())} "
+    return any(f" {' '.join(matcher.normalise(m).split())} " in padded for m in markers)
+
+
+def answers_perspective(step, command: str) -> bool:
+    """At the step that asks for the perspective, "i'm just reflecting" is
+    its answer, not a request to change the perspective."""
+    return command == "perspective" and any(i.perspective for i in step.intents.values())
+
+
+def step_examples(step) -> dict[str, list[str]]:
+    return {n: i.examples for n, i in step.intents.items()}
+
+
+def decide(matcher: _Matcher, text: str, step=None, guards: Mapping[str, Sequence[str]] | None = None,
+           match: Match | None = None, open_question: bool = False) -> Decision:
+    """Is ``text`` a command or an answer, at ``step`` (a content Step; None:
+    no question)? ``match``: ``matcher.match(text)`` when already made;
+    ``open_question``: at an open question whose step is not known."""
+    match = match if match is not None else matcher.match(text)
+    guards = guards or {}
+    if step is None:
+        if open_question and not guard_ok(matcher, guards, match.intent, text):
+            match = Match(NONE, match.score, None, match.alternatives)
+        return Decision(is_command(match), match)
+    intents = step_examples(step)
+    found = None
+    if intents and match.intent != NONE:
+        found = matcher.match_step(text, intents)
+        if found.intent != NONE and (found.score + STEP_SLACK >= match.score
+                                     or answers_perspective(step, match.intent)):
+            return Decision(False, match, found)
+    if step.kind == "prompt" and not guard_ok(matcher, guards, match.intent, text):
+        match = Match(NONE, match.score, None, match.alternatives)
+    if is_command(match):
+        return Decision(True, match)
+    if found is None:
+        found = matcher.match_step(text, intents) if intents else Match(NONE, 0.0)
+    if found.intent == NONE and match.intent in ANSWERS and match.intent in step.intents:
+        found = match
+    return Decision(False, match, found)
