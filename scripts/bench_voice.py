@@ -16,7 +16,7 @@ Medians (and 90th percentiles) over N runs of:
 Times are measured outside the program: what the simulated user said is
 recorded from the microphone feed's monitor and what the program played from
 the speaker's monitor, both on this process's monotonic clock (see
-tests/voiceutil.Recorder). Each run uses private virtual devices.
+reflectkit/voicerun.Recorder). Each run uses private virtual devices.
 
 Usage: python scripts/bench_voice.py [--runs 20] [--markdown docs/benchmarks.md]
                                      [--readme README.md] [--only NAME ...]
@@ -36,9 +36,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+# Scripts run as `python scripts/NAME.py` from anywhere and must use this
+# checkout's assistant and reflectkit, not an installed (non-editable) copy.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voiceutil import Card, Recorder, VoiceRun, espeak_wav, feeder, levels, read_pcm  # noqa: E402
+from reflectkit.voicerun import Card, Recorder, VoiceRun, espeak_wav, feeder, levels, read_pcm  # noqa: E402
 
 SILENCE = 0.6
 """End-of-utterance silence configured for the session runs (--silence)."""
@@ -183,7 +185,7 @@ def bench_bargein(res: Results, runs: int, tmp: Path, card: Card) -> None:
     from_onset: list[float] = []
     missed = 0
     try:
-        from test_voice_e2e import command  # a user who repeats or confirms if need be
+        from reflectkit.spoken import command  # a user who repeats or confirms if need be
 
         run.wait_for(r"^Reflect: .*welcome", 30)
         m = run.mark()

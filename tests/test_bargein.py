@@ -1,7 +1,7 @@
 import time
 
 import pytest
-from voiceutil import espeak_wav, play_into_mic
+from reflectkit.voicerun import espeak_wav, play_into_mic
 
 from assistant.hearing.recognisers import block_rms
 from assistant.speech.tts import Tts

@@ -24,14 +24,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.cli.text import MAX_ANSWER
+from assistant.content.article import load_article
+from assistant.content.files import ContentError, load_toml
+from assistant.content.scripts import load_scripts
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ROOT / "assistant" / "content" / "sections"
-sys.path.insert(0, str(ROOT))
-
-from assistant.cli.text import MAX_ANSWER  # noqa: E402
-from assistant.content.article import load_article  # noqa: E402
-from assistant.content.files import ContentError, load_toml  # noqa: E402
-from assistant.content.scripts import load_scripts  # noqa: E402
 
 GOODBYE = ("Goodbye.", "goodbye.")
 

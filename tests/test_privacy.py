@@ -174,7 +174,7 @@ def test_text_session_and_subcommands_stay_offline(tmp_path):
 # -------------------------------------------------------------- voice
 @pytest.mark.slow
 def test_voice_session_stays_offline_and_leaves_nothing_behind(sound_server, tmp_path, monkeypatch):
-    from voiceutil import VoiceRun
+    from reflectkit.voicerun import VoiceRun
 
     w = Watch(tmp_path)
     data = tmp_path / "data"

@@ -59,7 +59,6 @@ def _env() -> dict:
 
 
 def _spoken_titles() -> dict[str, str]:
-    sys.path.insert(0, str(ROOT))
     from assistant.content.scripts import load_scripts
     return {s.id: s.spoken_title for s in load_scripts().sections}
 
@@ -282,7 +281,7 @@ VOICE_UTTERANCES = [
 @pytest.mark.slow
 def test_kill_9_during_voice_sessions(sound_server, tmp_path):
     """SIGKILL at random moments of spoken sessions on the virtual sound card."""
-    from voiceutil import VoiceRun, espeak_wav, play_into_mic
+    from reflectkit.voicerun import VoiceRun, espeak_wav, play_into_mic
 
     rng = random.Random(int(os.environ.get("REFLECT_KILL_SEED", "20240917")) + 1)
     titles = _spoken_titles()
@@ -407,7 +406,7 @@ def test_a_device_unplugged_mid_session_saves_the_place_and_says_so(card, tmp_pa
     sink) is unloaded from PulseAudio while `reflect` is listening. It must
     save the place as a break, say in one sentence what went away, exit 3
     without a traceback or a hang, and the next launch welcomes back there."""
-    from voiceutil import VoiceRun
+    from reflectkit.voicerun import VoiceRun
 
     data = tmp_path / "data"
     seed = subprocess.run([sys.executable, "-m", "assistant", "--text", "--data-dir", str(data)],

@@ -8,7 +8,7 @@ import wave
 
 import numpy as np
 import pytest
-from voiceutil import Recorder, levels
+from reflectkit.voicerun import Recorder, levels
 
 from assistant.speech.piper import PIPER_VOICE, piper_voice_files
 from assistant.speech.tts import FIRST_CLAUSE_WORDS, Tts, TtsError, pieces

@@ -2,7 +2,7 @@ import wave
 
 import numpy as np
 import pytest
-from voiceutil import feeder
+from reflectkit.voicerun import feeder
 
 from assistant.hearing.recognisers import SphinxRecognizer, recognise_stream
 from assistant.speech.tts import MAX_RATE, MIN_RATE, Tts, TtsError, resample, write_wav

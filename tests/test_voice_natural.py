@@ -14,8 +14,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_voice_e2e import ENDING, command, reflect_json, silent_after, user_end
-from voiceutil import RoomNoise, VoiceRun
+
+from reflectkit.spoken import ENDING, command, reflect_json, silent_after, user_end
+from reflectkit.voicerun import RoomNoise, VoiceRun
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 

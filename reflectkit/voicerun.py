@@ -1,4 +1,5 @@
-"""Helpers for voice tests: a synthesised user (espeak-ng) and audio plumbing."""
+"""A synthesised user (espeak-ng) and the audio plumbing around `reflect`
+running on the virtual sound card: for the voice tests and the voice benchmarks."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import numpy as np
 
 VOICES = ("en-us", "en-us+f3", "en-gb", "en-us+m5", "en-gb-x-rp+f2")
+"""Five espeak-ng voices, at the rate espeak_wav is given (reflectkit.speech.VOICES
+pairs eight voices with their own rates, for the hearing benchmark)."""
 
 
 def espeak_wav(text: str, path: Path, voice: str = "en-us", speed: int = 150) -> Path:
