@@ -6,7 +6,6 @@ scripts/train_safety_model.py trains the learned layer on them."""
 
 from __future__ import annotations
 
-
 # New wording for the same dangers: written to probe generalisation (means,
 # medical aftermath, acts on the body, control, threats, farewell, children,
 # understatement, fear), not taken from the evaluation sets.

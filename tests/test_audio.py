@@ -8,11 +8,17 @@ import time
 
 import numpy as np
 import pytest
-from reflectkit.voicerun import Recorder, espeak_wav, levels, play_into_mic, read_pcm
 
 from assistant.hearing.recognisers import SphinxRecognizer, block_rms, recognise_stream
 from assistant.speech.tts import Tts
-from assistant.voice.devices import AudioDeviceError, Mic, Player, list_devices, resolve_device
+from assistant.voice.devices import (
+    AudioDeviceError,
+    Mic,
+    Player,
+    list_devices,
+    resolve_device,
+)
+from reflectkit.voicerun import Recorder, espeak_wav, levels, play_into_mic, read_pcm
 
 LONG = ("Trust is something that two people in a relationship can build together "
         "when they decide to trust each other, and it takes time to grow.")

@@ -1,12 +1,12 @@
 import time
 
 import pytest
-from reflectkit.voicerun import espeak_wav, play_into_mic
 
 from assistant.hearing.recognisers import block_rms
 from assistant.speech.tts import Tts
 from assistant.voice.bargein import BargeIn
 from assistant.voice.devices import Mic, Player
+from reflectkit.voicerun import espeak_wav, play_into_mic
 
 
 def test_learns_echo_and_ignores_it():

@@ -4,11 +4,10 @@ at, and one entry in the journal."""
 
 from __future__ import annotations
 
-from enginekit import Driver
-
 from assistant.dialog.events import Heard, Interrupted
 from assistant.storage.records import JournalEntry, Progress
 from assistant.storage.store import Store
+from reflectkit.enginekit import Driver
 
 
 def at_open_question() -> Driver:

@@ -3,9 +3,8 @@ at the end of the article (the real engine, typed)."""
 
 from __future__ import annotations
 
-from enginekit import Driver, content
-
 from assistant.storage.records import JournalEntry, Progress
+from reflectkit.enginekit import Driver, content
 
 
 def entry(section: str, answer: str, intent: str = "none") -> JournalEntry:

@@ -18,10 +18,8 @@ the saved place from disk; after it, it checks that:
 A torn journal line (a kill in the middle of a write) is allowed: it must be
 moved aside to a backup with a notice, never silently dropped.
 
-The same holds for spoken sessions on the virtual sound card: 21 rounds, a
-synthesised user answering whenever the assistant falls quiet, killed during
-start-up or after 0-2 answers plus 0-3 s (speaking, listening, recognising,
-saving).
+The same holds for spoken sessions on the virtual sound card
+(test_reliability_voice.py).
 """
 
 from __future__ import annotations
@@ -29,16 +27,14 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import signal
-import stat
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-import pytest
+from reflectkit import ondisk
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,60 +47,6 @@ FREE = ("honesty matters to me", "the river was cold that day", "kept promises",
         "small things, every day", "I am learning to say what I need")
 
 
-def _env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT)
-    env.pop("REFLECT_SCRIPTS_DIR", None)
-    return env
-
-
-def _spoken_titles() -> dict[str, str]:
-    from assistant.content.scripts import load_scripts
-    return {s.id: s.spoken_title for s in load_scripts().sections}
-
-
-def _read_state(d: Path):
-    """(progress dict or None, raw bytes) of state.json as on disk."""
-    path = d / "state.json"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None, None
-    data = json.loads(raw)  # an atomic replace: must always parse
-    return data["progress"], raw
-
-
-def _read_journal(d: Path) -> tuple[list[dict], int]:
-    """Complete, readable lines of journal.jsonl, and how many were not."""
-    path = d / "journal.jsonl"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return [], 0
-    good, bad = [], 0
-    complete = raw[:raw.rfind(b"\n") + 1] if b"\n" in raw else b""
-    for line in complete.split(b"\n"):
-        if not line.strip():
-            continue
-        try:
-            good.append(json.loads(line.decode("utf-8")))
-        except ValueError:
-            bad += 1
-    if raw[len(complete):].strip():
-        bad += 1  # a torn last line
-    return good, bad
-
-
-def _key(e: dict) -> tuple:
-    return (e.get("section"), e.get("step"), e.get("prompt"), e.get("answer"), e.get("time"))
-
-
-def _check_modes(d: Path) -> None:
-    assert stat.S_IMODE(d.stat().st_mode) == 0o700, oct(d.stat().st_mode)
-    for f in d.iterdir():
-        assert stat.S_IMODE(f.lstat().st_mode) == 0o600, (f.name, oct(f.lstat().st_mode))
-
-
 class _Run:
     """One `reflect --text` process fed a long stream of answers."""
 
@@ -112,7 +54,7 @@ class _Run:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "assistant", "--text", "--data-dir", str(data)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=_env(), cwd=ROOT)
+            env=ondisk.env(), cwd=ROOT)
         self.out: list[bytes] = []
         self.err = bytearray()
         self.first_output = threading.Event()
@@ -177,14 +119,9 @@ def _answers(rng: random.Random, counter: list[int], first: str, n: int = 1500) 
     return lines
 
 
-def _status(data: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", "status", "--json", "--data-dir", str(data)],
-                          capture_output=True, text=True, env=_env(), cwd=ROOT, timeout=60)
-
-
 def test_kill_9_at_random_moments_loses_nothing(tmp_path):
     rng = random.Random(int(os.environ.get("REFLECT_KILL_SEED", "20240917")))
-    titles = _spoken_titles()
+    titles = ondisk.spoken_titles()
     data = tmp_path / "data"
     counter = [0]
     started = time.monotonic()
@@ -192,8 +129,8 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
     sections_seen: set[str] = set()
     welcomes_checked = 0
     for round_no in range(KILLS):
-        progress, _ = _read_state(data) if data.exists() else (None, None)
-        before_launch, _ = _read_journal(data) if data.exists() else ([], 0)
+        progress, _ = ondisk.read_state(data) if data.exists() else (None, None)
+        before_launch, _ = ondisk.read_journal(data) if data.exists() else ([], 0)
         first = "go to the introduction" if progress and progress["finished"] else "yes"
         run = _Run(data, _answers(rng, counter, first), rng)
         early = rng.random() < 0.1  # sometimes kill during start-up
@@ -201,7 +138,7 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
             assert run.first_output.wait(20), "no output from reflect --text"
         time.sleep(rng.uniform(0, 0.3) if not early else rng.uniform(0, 0.25))
         # What is on disk now was acknowledged: it must survive the kill.
-        journal_before, _ = _read_journal(data) if data.exists() else ([], 0)
+        journal_before, _ = ondisk.read_journal(data) if data.exists() else ([], 0)
         alive = run.proc.poll() is None
         if alive:
             os.kill(run.proc.pid, signal.SIGKILL)
@@ -225,11 +162,11 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
             assert "journal line(s) could not be read" in err and err.count("\n") == 1, err
 
         # ---- after the kill
-        state_after, _ = _read_state(data)  # parses: the write is atomic
-        raw_journal, bad = _read_journal(data)
+        state_after, _ = ondisk.read_state(data)  # parses: the write is atomic
+        raw_journal, bad = ondisk.read_journal(data)
         assert bad <= 1, f"round {round_no}: {bad} unreadable journal lines"
         torn += bad
-        st = _status(data)
+        st = ondisk.status(data)
         assert st.returncode == 0 and "Traceback" not in st.stderr, st.stderr
         if bad:
             assert "journal line(s) could not be read" in st.stderr, st.stderr
@@ -246,17 +183,17 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
             sections_seen.add(state_after["section"])
         else:
             assert progress is None and status["section"] is None
-        journal_after, bad_after = _read_journal(data)
+        journal_after, bad_after = ondisk.read_journal(data)
         assert bad_after == 0  # repaired by status
         assert status["journal_entries"] == len(journal_after)
-        keys_after = [_key(e) for e in journal_after]
+        keys_after = [ondisk.key(e) for e in journal_after]
         for snapshot in (before_launch, journal_before):
-            keys = [_key(e) for e in snapshot]
+            keys = [ondisk.key(e) for e in snapshot]
             assert keys_after[:len(keys)] == keys, f"round {round_no}: journal entries lost or reordered"
         notes = [e["answer"] for e in journal_after if e["answer"].startswith("note ")]
         assert len(notes) == len(set(notes)), "an answer was journaled twice"
         max_entries = len(journal_after)
-        _check_modes(data)
+        ondisk.check_modes(data)
     took = time.monotonic() - started
     print(f"\nkill -9: {KILLS} rounds, {live_kills} live kills, {torn} torn journal line(s), "
           f"{max_entries} journal entries, {len(sections_seen)} sections reached, "
@@ -265,176 +202,3 @@ def test_kill_9_at_random_moments_loses_nothing(tmp_path):
     # The sessions got somewhere (kills landed after answers, across sections);
     # how far depends on the machine's speed: 46-60+ entries seen.
     assert max_entries > 20 and len(sections_seen) >= 3
-
-
-# ------------------------------------------------------------------ voice
-VOICE_KILLS = 21
-VOICE_UTTERANCES = [
-    ("yes", "en-us"), ("no", "en-gb"), ("i just want to reflect on trust", "en-us+f3"),
-    ("i feel safe when people keep their word", "en-us"), ("let's take a break", "en-gb"),
-    ("resume", "en-us+m5"), ("read me the section about forgiveness", "en-us"),
-    ("stop", "en-us+f3"), ("go on", "en-gb"), ("i'm not sure", "en-us"),
-    ("my partner lied to me about money", "en-us+m5"), ("next", "en-us"),
-]
-
-
-@pytest.mark.slow
-def test_kill_9_during_voice_sessions(sound_server, tmp_path):
-    """SIGKILL at random moments of spoken sessions on the virtual sound card."""
-    from reflectkit.voicerun import VoiceRun, espeak_wav, play_into_mic
-
-    rng = random.Random(int(os.environ.get("REFLECT_KILL_SEED", "20240917")) + 1)
-    titles = _spoken_titles()
-    wavs = [espeak_wav(text, tmp_path / f"u{i}.wav", voice) for i, (text, voice) in enumerate(VOICE_UTTERANCES)]
-    data = tmp_path / "data"
-    # Start at an open question (typed), so that spoken answers reach the journal.
-    seed = subprocess.run([sys.executable, "-m", "assistant", "--text", "--data-dir", str(data)],
-                          input="no\ni just want to reflect on trust\n", text=True, capture_output=True,
-                          env=_env(), cwd=ROOT, timeout=60)
-    assert seed.returncode == 0, seed.stderr
-    started = time.monotonic()
-    live_kills = greeted = 0
-    heard: list[str] = []
-    for round_no in range(VOICE_KILLS):
-        progress, _ = _read_state(data) if data.exists() else (None, None)
-        before_launch, _ = _read_journal(data) if data.exists() else ([], 0)
-        run = VoiceRun(data, tmp_path, "--engine", "sphinx", "--silence", "0.6")
-        stop = threading.Event()
-        turns = [0]
-
-        def speak() -> None:
-            """The user answers when the assistant has spoken and fallen quiet,
-            then waits for it to react (a reply, or 8 s) before speaking again."""
-            while not stop.is_set() and run.proc.poll() is None:
-                # (a caption is printed as its speech starts: give the audio time to begin)
-                if run.said() and time.monotonic() - run.lines[-1][0] > 1.0 and run.speaker_quiet_for(0.8):
-                    mark = run.mark()
-                    play_into_mic(wavs[0] if turns[0] == 0 else rng.choice(wavs))  # "yes": go on
-                    turns[0] += 1
-                    until = time.monotonic() + 8
-                    while run.mark() == mark and time.monotonic() < until and not stop.is_set():
-                        stop.wait(0.1)
-                    stop.wait(0.5)
-                else:
-                    stop.wait(0.1)
-
-        user = threading.Thread(target=speak, daemon=True)
-        try:
-            t_round = time.monotonic()
-            if rng.random() < 0.15:
-                time.sleep(rng.uniform(0, 2.0))  # during start-up (models, devices)
-            else:
-                run.wait_for(r"^Reflect: ", 60)
-                user.start()
-                # After 0-2 answers, 0-3 s on: speaking, listening, recognising or saving.
-                want, until = rng.randint(0, 2), time.monotonic() + 45
-                while turns[0] < want and time.monotonic() < until and run.proc.poll() is None:
-                    time.sleep(0.05)
-                time.sleep(rng.uniform(0, 3.0))
-            journal_before, _ = _read_journal(data) if data.exists() else ([], 0)
-            alive = run.proc.poll() is None
-            if alive:
-                os.kill(run.proc.pid, signal.SIGKILL)
-            rc = run.proc.wait(30)
-            live_kills += alive and rc == -signal.SIGKILL
-        finally:
-            stop.set()
-            if user.is_alive():
-                user.join(15)
-            if run.proc.poll() is None:
-                run.proc.kill()
-            run.finish()
-        text = run.text()
-        assert "Traceback" not in text, text
-        heard += run.heard()
-        said = run.said()
-        greeting = next((s for s in said if re.search(r"welcome|hello|good to hear", s, re.I)), None)
-        if greeting is not None:
-            greeted += 1
-            if progress is None:
-                assert re.search(r"^(Welcome to Reflect|Hello, and welcome)", greeting), greeting
-            elif progress["finished"]:
-                assert re.search(r"end of the article|finished the article", greeting), greeting
-            else:
-                assert titles[progress["section"]] in greeting, (progress, greeting)
-
-        if not data.exists():
-            continue  # killed before the store was opened
-        state_after, _ = _read_state(data)
-        _, bad = _read_journal(data)
-        assert bad <= 1
-        st = _status(data)
-        assert st.returncode == 0 and "Traceback" not in st.stderr, st.stderr
-        if not bad:
-            assert st.stderr == "", f"voice round {round_no}: unexpected notice: {st.stderr}"
-        status = json.loads(st.stdout)
-        if state_after is not None:
-            for k in ("section", "step", "sentence", "reading", "paused", "finished"):
-                assert status[k] == state_after[k], (round_no, k, status, state_after)
-        strays = [f.name for f in data.iterdir() if f.name.startswith(".") and "tmp" in f.name]
-        assert strays == [], strays
-        journal_after, bad_after = _read_journal(data)
-        assert bad_after == 0 and status["journal_entries"] == len(journal_after)
-        keys_after = [_key(e) for e in journal_after]
-        for snapshot in (before_launch, journal_before):
-            keys = [_key(e) for e in snapshot]
-            assert keys_after[:len(keys)] == keys, f"voice round {round_no}: journal entries lost"
-        _check_modes(data)
-    took = time.monotonic() - started
-    print(f"\nvoice kill -9: {VOICE_KILLS} rounds, {live_kills} live kills, {greeted} greetings checked, "
-          f"{len(heard)} utterances recognised, {len(_read_journal(data)[0])} journal entries, {took:.1f} s")
-    assert live_kills >= 20
-    assert greeted >= 12 and len(heard) >= 8, "the voice sessions never got going"
-
-
-# ------------------------------------------------------------ devices
-def _unload(name: str) -> None:
-    """Unload the PulseAudio module that made source or sink ``name``."""
-    mods = subprocess.run(["pactl", "list", "short", "modules"], capture_output=True, text=True).stdout
-    for line in mods.splitlines():
-        cols = line.split("\t")
-        if len(cols) > 2 and re.search(rf"(sink|source)_name={re.escape(name)}( |$)", cols[2]):
-            subprocess.run(["pactl", "unload-module", cols[0]], check=True)
-            return
-    raise AssertionError(f"no module made {name}")
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("which", ["microphone", "speaker"])
-def test_a_device_unplugged_mid_session_saves_the_place_and_says_so(card, tmp_path, which):
-    """The real thing, not a double: the card's microphone source (or speaker
-    sink) is unloaded from PulseAudio while `reflect` is listening. It must
-    save the place as a break, say in one sentence what went away, exit 3
-    without a traceback or a hang, and the next launch welcomes back there."""
-    from reflectkit.voicerun import VoiceRun
-
-    data = tmp_path / "data"
-    seed = subprocess.run([sys.executable, "-m", "assistant", "--text", "--data-dir", str(data)],
-                          input="no\ni just want to reflect on trust\n", text=True,
-                          capture_output=True, env=_env(), cwd=ROOT, timeout=60)
-    assert seed.returncode == 0, seed.stderr
-    before, _ = _read_state(data)
-    run = VoiceRun(data, tmp_path, "--engine", "sphinx", card=card)
-    try:
-        run.wait_for(r"^Reflect: ", 60)
-        run.wait_listening()
-        _unload(card.mic if which == "microphone" else card.spk)
-        t0 = time.monotonic()
-        rc = run.proc.wait(20)
-        took = time.monotonic() - t0
-    finally:
-        if run.proc.poll() is None:
-            run.proc.kill()
-        run.finish()
-    text = run.text()
-    assert rc == 3, text
-    assert "Traceback" not in text, text
-    assert f"the {which} went away; your place is saved" in text, text
-    print(f"\n{which} unloaded: exit 3 after {took:.1f} s")
-    after, _ = _read_state(data)
-    assert after["paused"] is True
-    assert (after["section"], after["step"]) == (before["section"], before["step"])
-    _check_modes(data)
-    again = subprocess.run([sys.executable, "-m", "assistant", "--text", "--data-dir", str(data)],
-                           input="", text=True, capture_output=True, env=_env(), cwd=ROOT, timeout=60)
-    assert again.returncode == 0 and _spoken_titles()[before["section"]] in again.stdout, again.stdout

@@ -11,7 +11,13 @@ import pytest
 
 from assistant.content.files import ContentError
 from assistant.safety.rules import load_safety
-from reflectkit.safety_cases import DANGER, ORDINARY, PROBES, RULES_DANGER, RULES_ORDINARY
+from reflectkit.safety_cases import (
+    DANGER,
+    ORDINARY,
+    PROBES,
+    RULES_DANGER,
+    RULES_ORDINARY,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,12 @@ import pytest
 
 from assistant.content.files import content_dir
 from assistant.models.encoder import SentenceEncoder, find_model_dir
-from assistant.safety.model import WEIGHTS, Classifier, SafetyModelError, load_safety_model
+from assistant.safety.model import (
+    WEIGHTS,
+    Classifier,
+    SafetyModelError,
+    load_safety_model,
+)
 from assistant.safety.rules import load_safety
 
 

@@ -8,12 +8,12 @@ import wave
 
 import numpy as np
 import pytest
-from reflectkit.voicerun import Recorder, levels
 
 from assistant.speech.piper import PIPER_VOICE, piper_voice_files
 from assistant.speech.tts import FIRST_CLAUSE_WORDS, Tts, TtsError, pieces
 from assistant.voice.devices import Player
 from assistant.voice.speaking import SpeechFeed
+from reflectkit.voicerun import Recorder, levels
 
 # ---------------------------------------------------------------- pure
 

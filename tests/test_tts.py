@@ -2,10 +2,10 @@ import wave
 
 import numpy as np
 import pytest
-from reflectkit.voicerun import feeder
 
 from assistant.hearing.recognisers import SphinxRecognizer, recognise_stream
 from assistant.speech.tts import MAX_RATE, MIN_RATE, Tts, TtsError, resample, write_wav
+from reflectkit.voicerun import feeder
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Helpers to drive the real engine with typed utterances in tests."""
+"""Helpers to drive the real dialog engine with typed utterances (for the tests)."""
 
 from __future__ import annotations
 
