@@ -4,7 +4,7 @@ encode some 3,000 sentences at start-up.
 
 Run it after changing commands.toml, not_commands.txt or a section's names;
 a text without a stored vector still works (it is encoded at load, about
-8 ms each) and tests/test_meaning.py says when the file is out of date.
+8 ms each) and tests/unit/test_meaning.py says when the file is out of date.
 
     python scripts/build_meaning_index.py
 """

@@ -3,7 +3,7 @@
 silences, nonsense and real answers from a synthesised user; samples memory.
 
     python scripts/soak.py --duration 600            # 10 minutes
-    python scripts/soak.py --duration 60 --json      # what tests/test_soak.py runs
+    python scripts/soak.py --duration 60 --json      # what tests/e2e/test_soak.py runs
     python scripts/soak.py --paused --duration 7200  # on a break all afternoon: it only
                                                      # listens for "resume"; room noise and
                                                      # chatter, never "resume" itself

@@ -23,7 +23,7 @@ import pytest
 from assistant.cli.text import MAX_ANSWER
 from reflectkit.cli import reflect
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 GOODBYE = ("Goodbye.", "goodbye.")
 

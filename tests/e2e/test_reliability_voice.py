@@ -23,7 +23,7 @@ import pytest
 
 from reflectkit import ondisk
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------ voice
 VOICE_KILLS = 21

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from reflectkit import ondisk
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 KILLS = 110          # rounds; at least 100 must kill a live session
 MIN_LIVE_KILLS = 100

@@ -19,7 +19,7 @@ from reflectkit.safety_cases import (
     RULES_ORDINARY,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

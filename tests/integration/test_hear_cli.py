@@ -12,7 +12,7 @@ import numpy as np
 
 from reflectkit.speech import in_room, speak, write_wav
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def reflect(*args: str) -> subprocess.CompletedProcess:

@@ -81,7 +81,7 @@ def test_a_session_without_the_model_says_so_once_and_runs(tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, REFLECT_SAFETY_MODEL=str(tmp_path / "nowhere"), REFLECT_HOME=str(tmp_path / "home"),
                PYTHONPATH=str(root))
     r = subprocess.run([sys.executable, "-m", "assistant", "--text"], input="i want to kill myself\ngoodbye\n",
@@ -97,7 +97,7 @@ def test_doctor_reports_the_safety_model(tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     base = dict(os.environ, REFLECT_HOME=str(tmp_path / "home"), PYTHONPATH=str(root))
     cmd = [sys.executable, "-m", "assistant", "doctor", "--engine", "sphinx"]
     ok = subprocess.run(cmd, capture_output=True, text=True, env=base, timeout=120)

@@ -20,7 +20,7 @@ from assistant.content.files import ContentError, load_toml
 from assistant.content.scripts import load_scripts
 from reflectkit.cli import reflect
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ROOT / "assistant" / "content" / "sections"
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 ORIGINAL_ANSWERS = ["first answer about safety", "second answer about promises"]
 # Welcomed back: "yes" continues, then free answers. Started fresh: "yes" reads

@@ -25,7 +25,7 @@ from reflectkit.spoken import (
 )
 from reflectkit.voicerun import VoiceRun
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARGS = ("--engine", "sphinx", "--silence", "0.6")
 BYE = r"^Reflect: .*goodbye\.$"
 ANSWER = "it would mean letting it go"

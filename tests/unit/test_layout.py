@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "assistant"
 LONG_CHECKED = ("assistant", "reflectkit", "scripts", "tests")
 """Folders whose Python modules are held to MAX_LINES."""

@@ -14,7 +14,7 @@ from assistant.content.crisis import FALLBACK, load_crisis_lines, region_for_loc
 from assistant.dialog.events import Heard, Say, Started
 from assistant.dialog.session import load_content, new_engine
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
