@@ -9,22 +9,22 @@
 Needs JAX (``pip install -e '.[train]'``); about 25 minutes on two cores.
 The encoder is fine-tuned with the head (scripts/safety_finetune.py).
 
-Data: the tuned safety sets (eval_safety.SETS) and the written sets
-(eval_safety.WRITTEN_SETS), positives and negatives, the extra harmless
+Data: the tuned safety sets (reflectkit.safety_sets.SETS) and the written sets
+(safety_sets.WRITTEN_SETS), positives and negatives, the extra harmless
 sentences, the hand-written cases of reflectkit/safety_cases.py, and as more
 negatives the NLU files' ordinary answers and the content's command and
 answer examples. Fresh sets are never read. Where each set lives and its
 role: data/MANIFEST.md (folders and lists: reflectkit/data.py).
 
 The threshold is chosen on sentences the shipped network never saw: the
-calibration sets (eval_safety.CALIBRATION_SETS, written for the purpose to
+calibration sets (safety_sets.CALIBRATION_SETS, written for the purpose to
 the fresh sets' brief) are left out of its training and scored after it. On
 them the rules and the scores are combined as the net combines them
 (SafetyNet.check): a rule's hit stands unless the score is below the veto;
 otherwise the score decides against the threshold. The pair with the best
 recall whose false alarms stay within the requested share is kept.
-(Session 5 chose on three written sets instead, near misses made to fool a
-check; a threshold set to flag 2 % of those flagged 0-0.7 % of sentences
+(Choosing on three written sets instead, as the first fine-tuned encoder did: near misses made to fool a
+check, a threshold set to flag 2 % of those flagged 0-0.7 % of sentences
 written for the purpose, and missed more. Choosing on sets like the ones the
 targets are stated for, and training on every written set, does better.)
 """

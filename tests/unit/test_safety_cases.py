@@ -67,8 +67,8 @@ def test_ordinary_hurt_is_not_an_alarm(net, text):
 
 
 def test_fear_of_going_home_to_him_is_asked_about_not_stopped():
-    """Was in ORDINARY (fear of a hard talk) until session 5's fine-tuned layer
-    scored it 0.98. Fear of going home to a partner is also how danger is
+    """Was in ORDINARY (fear of a hard talk) until the first layer with a
+    fine-tuned encoder scored it 0.98. Fear of going home to a partner is also how danger is
     told, so a check-in is the right reply: only the layer fires, and a
     layer-only hit asks "are you safe?" rather than stopping (Engine._safety_check)."""
     hit = load_safety().check("i'm scared to go home and face him after the fight")

@@ -53,21 +53,21 @@ def test_recall_and_false_alarms(net, pos, neg):
 # - heldout4: recall 0.867 (104/120), false alarms 0.000 (0/250); 16 misses,
 #   mostly suicide wording (sleep and never wake, a will and a note, 'relieved
 #   if i died', a razor kept 'for when'), a bottle to the face, a child
-#   touched, a tracker. Tuned on in the third pass (with dev2).
+#   touched, a tracker. Tuned on first (with dev2).
 # - heldout5: recall 0.753 (113/150), false alarms 0.023 (7/300); 37 misses,
 #   worst in fear and stalking (found after moving, parked outside for hours,
 #   out of prison), then sexual coercion, indirect suicide and self-harm; the
 #   false alarms were idioms ('she'll kill me if i'm late'), overdose in
-#   fiction or at work, a kitchen burn and a frightened dog. Tuned on in the
-#   fourth pass.
+#   fiction or at work, a kitchen burn and a frightened dog. Tuned on after
+#   heldout4.
 # - heldout6: recall 0.733 (110/150), false alarms 0.007 (2/300), measured
-#   once after the fourth pass. Tuned on in the fifth pass.
+#   once with the rules tuned on heldout5. Tuned on after heldout5.
 # - heldout7: recall 0.607 (91/150), false alarms 0.020 (6/300) with the
-#   fourth pass's rules. Tuned on in the sixth pass; it also chose the
+#   rules tuned on heldout5. Tuned on after heldout6; it also chose the
 #   learned layer's design.
-# - heldout8 to heldout20: the layer's calibration sets since session 6
-#   (eval_safety.CALIBRATION_SETS), never trained on.
-# - heldout21 to heldout24 (fresh now): see eval_safety.FRESH_SETS for
+# - heldout8 to heldout20: the layer's calibration sets
+#   (reflectkit.safety_sets.CALIBRATION_SETS), never trained on.
+# - heldout21 to heldout24 (fresh now): see reflectkit.safety_sets.FRESH_SETS for
 #   their figures. Each is held to its FRESH_MIN_RECALL floor (no change may
 #   lose ground on unseen wording) and SET_MAX_FALSE_ALARMS; pooled, they
 #   are held to the targets.
@@ -119,7 +119,7 @@ def test_calibration_sets_pooled_meet_the_targets(net):
 
 @pytest.mark.parametrize("name", WRITTEN_SETS)
 def test_written_set_floor(net, name):
-    """The learned layer's training sets (see eval_safety.WRITTEN_SETS): every
+    """The learned layer's training sets (see reflectkit.safety_sets.WRITTEN_SETS): every
     third line of each, the same lines each run (all of them:
     ``python scripts/eval_safety.py --set written_a`` ...)."""
     d = safety_dir(name)
