@@ -229,7 +229,17 @@ class VoiceRun:
                 raise AssertionError(f"reflect exited with code {self.proc.returncode} waiting for "
                                      f"{pattern!r}; its output (stdout and stderr):\n{self.text()}")
             time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {pattern!r}:\n{self.text()}")
+        raise AssertionError(f"timed out after {timeout:g} s waiting for {pattern!r}; "
+                             f"{self.state()}; its output (stdout and stderr):\n{self.text()}")
+
+    def state(self) -> str:
+        """Whether the process is still running, or how it exited (for failures).
+        Once it has exited, everything it wrote is read first."""
+        rc = self.proc.poll()
+        if rc is None:
+            return "reflect is still running"
+        self._pump_thread.join(timeout=5)
+        return f"reflect has exited with code {rc}"
 
     def mark(self) -> int:
         return len(self.lines)
@@ -270,8 +280,12 @@ class VoiceRun:
         while time.monotonic() < end:
             if self.said() and self.speaker_quiet_for(quiet):
                 return
+            if self.proc.poll() is not None and not self.said():
+                break  # it exited before saying anything: it never will
             time.sleep(0.1)
-        raise AssertionError(f"never went quiet:\n{self.text()}")
+        raise AssertionError(f"never went quiet (nothing said, or the speaker kept sounding) "
+                             f"within {timeout:g} s; {self.state()}; its output (stdout and "
+                             f"stderr):\n{self.text()}")
 
     def user(self, text: str, voice: str = "en-us", wait: bool = True, speed: int = 150):
         """The simulated user says ``text`` into the microphone; returns end time."""

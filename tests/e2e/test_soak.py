@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from reflectkit.cli import shown
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,4 +47,4 @@ def test_soak_60_seconds(sound_server, tmp_path):
     st = subprocess.run([sys.executable, "-m", "assistant", "status", "--json", "--data-dir", str(data)],
                         capture_output=True, text=True, cwd=ROOT, timeout=60,
                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert st.returncode == 0 and st.stderr == "" and json.loads(st.stdout)["section"]
+    assert st.returncode == 0 and st.stderr == "" and json.loads(st.stdout)["section"], shown(st)

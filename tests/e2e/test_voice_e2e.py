@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from reflectkit.cli import shown
 from reflectkit.spoken import (
     ENDING,
     command,
@@ -175,7 +176,7 @@ def test_no_microphone_exits_3(sound_server, tmp_path):
     r = subprocess.run([sys.executable, "-m", "assistant", "--data-dir", str(tmp_path),
                         "--input-device", "no-such-mic"], capture_output=True, text=True,
                        cwd=str(ROOT), timeout=60)
-    assert r.returncode == 3
+    assert r.returncode == 3, shown(r)
     assert "reflect devices" in r.stderr and "--text" in r.stderr
 
 

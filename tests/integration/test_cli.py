@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from reflectkit.cli import shown
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -58,11 +60,11 @@ def test_piped_session_break_quit_relaunch_welcomed_back(tmp_path):
     assert first["section"] == "what_is_trust"
     # Answer whatever is asked next, take a break, and leave.
     r = reflect("--text", "--data-dir", data, stdin="yes\nit means believing them\nlet's take a break\ngoodbye\n")
-    assert r.returncode == 0
+    assert r.returncode == 0, shown(r)
     assert "welcome back" in r.stdout.lower() or "again" in r.stdout.lower()
     status = json.loads(reflect("status", "--json", "--data-dir", data).stdout)
     r = reflect("--text", "--data-dir", data, stdin="")
-    assert r.returncode == 0
+    assert r.returncode == 0, shown(r)
     assert "welcome back" in r.stdout.lower() or "again" in r.stdout.lower()
     again = json.loads(reflect("status", "--json", "--data-dir", data).stdout)
     assert (again["section"], again["step"]) == (status["section"], status["step"])
@@ -78,14 +80,14 @@ def test_journal_export_and_delete(tmp_path):
     out = tmp_path / "j.md"
     r = reflect("journal", "--export", str(out), "--data-dir", data)
     text = out.read_text()
-    assert r.returncode == 0 and "my private words are mine to keep" in text
+    assert r.returncode == 0 and "my private words are mine to keep" in text, shown(r)
     # The closing summary, in the person's own words, comes first.
     assert text.index("In brief") < text.index("## ") and text.count("mine to keep") == 2
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     r = reflect("journal", "--delete", "--data-dir", data)
     assert r.returncode != 0  # no terminal to confirm on, and no --yes
     r = reflect("journal", "--delete", "--yes", "--data-dir", data)
-    assert r.returncode == 0
+    assert r.returncode == 0, shown(r)
     assert json.loads(reflect("journal", "--json", "--data-dir", data).stdout) == []
 
 
@@ -103,18 +105,18 @@ def test_malformed_script_names_file_and_key_exit_2(tmp_path, breakage):
     assert old in text
     target.write_text(text.replace(old, new, 1))
     r = reflect("sections", env={"REFLECT_SCRIPTS_DIR": str(scripts)})
-    assert r.returncode == 2
+    assert r.returncode == 2, shown(r)
     assert "03_rebuilding.toml" in r.stderr and expect in r.stderr
     assert "Traceback" not in r.stderr
     r = reflect("--text", "--data-dir", str(tmp_path / "d"), env={"REFLECT_SCRIPTS_DIR": str(scripts)})
-    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "Traceback" not in r.stderr, shown(r)
 
 
 def test_bad_text_input_is_harmless(tmp_path):
     data = str(tmp_path / "d")
     weird = "\n".join(["", "\x00\x07\x1b[31m", "ß" * 10000, "信頼について", "   ", "🙂🙂"]) + "\n"
     r = reflect("--text", "--data-dir", data, stdin=weird)
-    assert r.returncode == 0 and "Traceback" not in r.stderr
+    assert r.returncode == 0 and "Traceback" not in r.stderr, shown(r)
 
 
 def test_corrupt_state_gives_one_sentence_and_continues(tmp_path):
@@ -122,7 +124,7 @@ def test_corrupt_state_gives_one_sentence_and_continues(tmp_path):
     reflect("--text", "--data-dir", str(d), stdin="no\n")
     (d / "state.json").write_text("garbage")
     r = reflect("--text", "--data-dir", str(d), stdin="")
-    assert r.returncode == 0 and "Traceback" not in r.stderr
+    assert r.returncode == 0 and "Traceback" not in r.stderr, shown(r)
     assert "could not be read" in r.stderr
 
 
@@ -132,7 +134,7 @@ def test_unknown_key_in_a_script_is_named(tmp_path):
     target = scripts / "05_forgiveness.toml"
     target.write_text(target.read_text().replace("heavy = true", "heavvy = true", 1))
     r = reflect("sections", env={"REFLECT_SCRIPTS_DIR": str(scripts)})
-    assert r.returncode == 2 and "heavvy" in r.stderr and "05_forgiveness.toml" in r.stderr
+    assert r.returncode == 2 and "heavvy" in r.stderr and "05_forgiveness.toml" in r.stderr, shown(r)
 
 
 def test_nlu_scores_are_never_negative():

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from reflectkit.cli import shown
+
 ROOT = Path(__file__).resolve().parents[2]
 
 ORIGINAL_ANSWERS = ["first answer about safety", "second answer about promises"]
@@ -98,7 +100,7 @@ def session_goes_on(d: Path, result: subprocess.CompletedProcess) -> None:
     again = reflect("--text", "--data-dir", str(d), stdin="yes\n")
     assert again.returncode == 0 and again.stderr == "", again.stderr  # told once, not every time
     st = reflect("status", "--json", "--data-dir", str(d))
-    assert st.returncode == 0 and st.stderr == "" and json.loads(st.stdout)["section"]
+    assert st.returncode == 0 and st.stderr == "" and json.loads(st.stdout)["section"], shown(st)
     assert stat.S_IMODE(d.stat().st_mode) == 0o700
     for f in d.iterdir():  # (something that was a directory is kept as one, owner only)
         assert mode(f) == (0o700 if f.is_dir() else 0o600), f
@@ -192,7 +194,7 @@ def test_state_that_is_a_directory(data):
 def test_status_on_a_damaged_state_answers_and_tells(data):
     (data / "state.json").write_bytes(b"\xff\xfe{{{")
     r = reflect("status", "--json", "--data-dir", str(data))
-    assert r.returncode == 0
+    assert r.returncode == 0, shown(r)
     one_notice(r.stderr)
     status = json.loads(r.stdout)
     assert status["section"] and status["journal_entries"] == len(SAVED_ANSWERS)
@@ -270,12 +272,12 @@ def test_journal_command_on_a_damaged_journal(data):
     bad = _lines(*GOOD) + b'{"v": 1, "answ'
     (data / "journal.jsonl").write_bytes(bad)
     r = reflect("journal", "--json", "--data-dir", str(data))
-    assert r.returncode == 0
+    assert r.returncode == 0, shown(r)
     backup_named_in(one_notice(r.stderr), data, bad)
     assert [e["answer"] for e in json.loads(r.stdout)] == ORIGINAL_ANSWERS
     md = data.parent / "export.md"
     r = reflect("journal", "--export", str(md), "--data-dir", str(data))
-    assert r.returncode == 0 and r.stderr == ""
+    assert r.returncode == 0 and r.stderr == "", shown(r)
     assert all(a in md.read_text() for a in ORIGINAL_ANSWERS)
 
 
@@ -284,7 +286,7 @@ def test_torn_line_then_new_answers_are_not_glued_to_it(data):
     torn = _lines(*GOOD) + b'{"v": 1, "section": "introduction", "answer": "half'
     (data / "journal.jsonl").write_bytes(torn)
     r = reflect("--text", "--data-dir", str(data), stdin=STREAM)
-    assert r.returncode == 0
+    assert r.returncode == 0, shown(r)
     one_notice(r.stderr)
     raw = (data / "journal.jsonl").read_bytes()
     assert raw.endswith(b"\n")
@@ -297,7 +299,7 @@ def test_both_files_damaged_two_sentences(data):
     (data / "state.json").write_bytes(b"")
     (data / "journal.jsonl").write_bytes(_lines(GOOD[0], "}{", GOOD[1]))
     r = reflect("--text", "--data-dir", str(data), stdin=STREAM)
-    assert r.returncode == 0 and "Traceback" not in r.stderr
+    assert r.returncode == 0 and "Traceback" not in r.stderr, shown(r)
     lines = r.stderr.splitlines()
     assert len(lines) == 2 and all(x.startswith("reflect: ") and x.endswith(".") for x in lines), r.stderr
     assert journal_answers(data)[:2] == ORIGINAL_ANSWERS

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli.text import MAX_ANSWER
-from reflectkit.cli import reflect
+from reflectkit.cli import reflect, shown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,7 +95,7 @@ def test_a_long_typed_answer_is_kept_whole_and_a_too_long_one_refused_with_a_mes
 
 def test_the_end_of_typed_input_says_it_saved(tmp_path):
     r = reflect("--text", "--data-dir", str(tmp_path / "data"), stdin=b"no\n")
-    assert r.returncode == 0
+    assert r.returncode == 0, shown(r)
     assert r.stdout.decode("utf-8").strip().splitlines()[-1].startswith("Your place and answers are saved")
 
 
@@ -121,7 +121,7 @@ def test_text_mode_survives_fuzzed_input(tmp_path, stdin_errors):
     entries = _check_clean_journal(data)
     assert len(entries) >= 5, "the fuzzed sessions never got to journal anything"
     st = reflect("status", "--json", "--data-dir", str(data))
-    assert st.returncode == 0 and st.stderr == b"" and json.loads(st.stdout)["section"]
+    assert st.returncode == 0 and st.stderr == b"" and json.loads(st.stdout)["section"], shown(st)
     print(f"\n{total_lines} fuzzed lines ({stdin_errors} stdin): {len(entries)} journal entries")
 
 
@@ -141,7 +141,7 @@ def test_text_mode_odd_streams(tmp_path, name, payload, stdin_errors):
     assert r.returncode == 0 and err == "", err[-2000:]
     _check_clean_journal(data)
     again = reflect("--text", "--data-dir", str(data), stdin=b"goodbye\n")
-    assert again.returncode == 0 and again.stderr == b""
+    assert again.returncode == 0 and again.stderr == b"", shown(again)
     assert again.stdout.decode().strip().endswith(GOODBYE)
 
 

@@ -18,7 +18,7 @@ import pytest
 from assistant.content.article import load_article
 from assistant.content.files import ContentError, load_toml
 from assistant.content.scripts import load_scripts
-from reflectkit.cli import reflect
+from reflectkit.cli import reflect, shown
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ROOT / "assistant" / "content" / "sections"
@@ -217,6 +217,6 @@ def test_unparsable_and_empty_script_files(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     r = reflect("sections", env={"REFLECT_SCRIPTS_DIR": str(empty)})
-    assert r.returncode == 2 and "Traceback" not in r.stderr.decode() and str(empty) in r.stderr.decode()
+    assert r.returncode == 2 and "Traceback" not in r.stderr.decode() and str(empty) in r.stderr.decode(), shown(r)
     r = reflect("sections", env={"REFLECT_SCRIPTS_DIR": str(tmp_path / "does-not-exist")})
-    assert r.returncode == 2 and "Traceback" not in r.stderr.decode()
+    assert r.returncode == 2 and "Traceback" not in r.stderr.decode(), shown(r)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reflectkit.cli import shown
 from reflectkit.speech import in_room, speak, write_wav
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,4 +58,4 @@ def test_hear_at_a_step_and_in_words(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"{wav}: ") and "-> yes" in r.stdout, r.stdout
     bad = reflect("hear", str(wav), "--step", "nowhere.step")
-    assert bad.returncode == 1 and "no step 'nowhere.step'" in bad.stderr
+    assert bad.returncode == 1 and "no step 'nowhere.step'" in bad.stderr, shown(bad)

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from reflectkit.cli import shown
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SITECUSTOMIZE = textwrap.dedent('''
@@ -260,7 +262,7 @@ def test_private_modes_when_directory_and_files_were_open(tmp_path):
     w = Watch(tmp_path)
     data = tmp_path / "data"
     r = w.run("--text", "--data-dir", str(data), stdin="no\ni just want to reflect on trust\nfirst\n")
-    assert r.returncode == 0
+    assert r.returncode == 0, shown(r)
     os.chmod(data, 0o755)
     for f in data.iterdir():
         os.chmod(f, 0o644)
@@ -290,12 +292,12 @@ def test_export_is_private_even_over_an_existing_file(tmp_path):
     w.run("--text", "--data-dir", str(data), stdin="no\ni just want to reflect on trust\nsecret words\n")
     new = tmp_path / "new.md"
     r = w.run("journal", "--export", str(new), "--data-dir", str(data), umask=0)
-    assert r.returncode == 0 and "secret words" in new.read_text()
+    assert r.returncode == 0 and "secret words" in new.read_text(), shown(r)
     assert stat.S_IMODE(new.stat().st_mode) == 0o600
     old = tmp_path / "old.md"
     old.write_text("an older, longer export " * 100)
     os.chmod(old, 0o644)
     r = w.run("journal", "--export", str(old), "--data-dir", str(data))
-    assert r.returncode == 0 and "secret words" in old.read_text()
+    assert r.returncode == 0 and "secret words" in old.read_text(), shown(r)
     assert "older" not in old.read_text()
     assert stat.S_IMODE(old.stat().st_mode) == 0o600

@@ -16,6 +16,7 @@ from assistant.safety.model import (
     load_safety_model,
 )
 from assistant.safety.rules import load_safety
+from reflectkit.cli import shown
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +105,7 @@ def test_doctor_reports_the_safety_model(tmp_path):
     assert "ok    safety model: 384-d sentence model ready" in ok.stdout, ok.stdout + ok.stderr
     gone = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                           env=dict(base, REFLECT_SAFETY_MODEL=str(tmp_path / "nowhere")))
-    assert gone.returncode == 1
+    assert gone.returncode == 1, shown(gone)
     line = next(x for x in gone.stdout.splitlines() if "safety model" in x)
     assert line.startswith("  FAIL") and "fetch_models.py safety" in line and "rules alone" in line
 

@@ -13,6 +13,7 @@ import pytest
 from assistant.content.crisis import FALLBACK, load_crisis_lines, region_for_locale
 from assistant.dialog.events import Heard, Say, Started
 from assistant.dialog.session import load_content, new_engine
+from reflectkit.cli import shown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,7 +60,7 @@ def test_an_unknown_region_is_one_clear_line_and_exit_1(tmp_path):
     r = subprocess.run([sys.executable, "-m", "assistant", "--text", "--region", "xx",
                         "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120,
                        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.DEVNULL)
-    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.returncode == 1 and "Traceback" not in r.stderr, shown(r)
     assert "no crisis lines for region 'xx'" in r.stderr and "UK" in r.stderr
 
 
