@@ -32,16 +32,16 @@ ROLES = {"training": TRAINING, "calibration": CALIBRATION, "development": DEVELO
 # Safety sets (safety_positive.txt, safety_negative.txt), by role.
 SAFETY_DEVELOPMENT = ("dev", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
                       "dev2")
-"""The rules were tuned on them (eval_safety.SETS); the layer trains on them."""
+"""The rules were tuned on them (safety_sets.SETS); the layer trains on them."""
 SAFETY_TRAINING = tuple(f"written_{c}" for c in "abcdefghijklmnopqrstuvwxyz")
-"""The layer's training sets (eval_safety.WRITTEN_SETS); the rules were never tuned on them."""
+"""The layer's training sets (safety_sets.WRITTEN_SETS); the rules were never tuned on them."""
 SAFETY_CALIBRATION = tuple(f"heldout{n}" for n in range(8, 21))
-"""The layer's threshold is chosen on them (eval_safety.CALIBRATION_SETS); never trained on."""
+"""The layer's threshold is chosen on them (safety_sets.CALIBRATION_SETS); never trained on."""
 SAFETY_HELDOUT = ("heldout21", "heldout22", "heldout23", "heldout24")
-"""Fresh: measured once, never tuned or chosen on (eval_safety.FRESH_SETS)."""
+"""Fresh: measured once, never tuned or chosen on (safety_sets.FRESH_SETS)."""
 SAFETY_EXTRA_NEGATIVE = DEVELOPMENT / "safety_extra_negative.txt"
 """Harmless sentences that use the safety lexicon figuratively: the rules were
-checked against them pass by pass; the layer trains on them."""
+checked against them round by round; the layer trains on them."""
 
 _SAFETY_ROLE = {**{s: DEVELOPMENT for s in SAFETY_DEVELOPMENT}, **{s: TRAINING for s in SAFETY_TRAINING},
                 **{s: CALIBRATION for s in SAFETY_CALIBRATION}, **{s: HELDOUT for s in SAFETY_HELDOUT}}

@@ -35,7 +35,9 @@ from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Scripts run as `python scripts/NAME.py` from anywhere and must use this
+# checkout's assistant and reflectkit, not an installed (non-editable) copy.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 

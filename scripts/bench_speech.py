@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Scripts run as `python scripts/NAME.py` from anywhere and must use this
+# checkout's assistant and reflectkit, not an installed (non-editable) copy.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.cli.speech import reading  # noqa: E402
 from assistant.content.article import load_article  # noqa: E402

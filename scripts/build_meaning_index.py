@@ -4,7 +4,7 @@ encode some 3,000 sentences at start-up.
 
 Run it after changing commands.toml, not_commands.txt or a section's names;
 a text without a stored vector still works (it is encoded at load, about
-8 ms each) and tests/test_meaning.py says when the file is out of date.
+8 ms each) and tests/unit/test_meaning.py says when the file is out of date.
 
     python scripts/build_meaning_index.py
 """
@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+# Scripts run as `python scripts/NAME.py` from anywhere and must use this
+# checkout's assistant and reflectkit, not an installed (non-editable) copy.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.content.files import content_dir  # noqa: E402

@@ -26,6 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+# Scripts run as `python scripts/NAME.py` from anywhere and must use this
+# checkout's assistant and reflectkit, not an installed (non-editable) copy.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.content.article import speakable  # noqa: E402

@@ -21,7 +21,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # this checkout's package, installed or not
+# Scripts run as `python scripts/NAME.py` from anywhere and must use this
+# checkout's assistant and reflectkit, not an installed (non-editable) copy.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.dialog.events import Heard, Listen, Started  # noqa: E402
 from assistant.dialog.runner import drive  # noqa: E402

@@ -26,7 +26,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Scripts run as `python scripts/NAME.py` from anywhere and must use this
+# checkout's assistant and reflectkit, not an installed (non-editable) copy.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.hearing.whisper import WHISPER_MODEL  # noqa: E402
 from assistant.models.encoder import SAFETY_MODEL  # noqa: E402

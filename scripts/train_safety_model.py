@@ -9,22 +9,22 @@
 Needs JAX (``pip install -e '.[train]'``); about 25 minutes on two cores.
 The encoder is fine-tuned with the head (scripts/safety_finetune.py).
 
-Data: the tuned safety sets (eval_safety.SETS) and the written sets
-(eval_safety.WRITTEN_SETS), positives and negatives, the extra harmless
-sentences, the hand-written cases of tests/test_safety.py, and as more
+Data: the tuned safety sets (reflectkit.safety_sets.SETS) and the written sets
+(safety_sets.WRITTEN_SETS), positives and negatives, the extra harmless
+sentences, the hand-written cases of reflectkit/safety_cases.py, and as more
 negatives the NLU files' ordinary answers and the content's command and
 answer examples. Fresh sets are never read. Where each set lives and its
 role: data/MANIFEST.md (folders and lists: reflectkit/data.py).
 
 The threshold is chosen on sentences the shipped network never saw: the
-calibration sets (eval_safety.CALIBRATION_SETS, written for the purpose to
+calibration sets (safety_sets.CALIBRATION_SETS, written for the purpose to
 the fresh sets' brief) are left out of its training and scored after it. On
 them the rules and the scores are combined as the net combines them
 (SafetyNet.check): a rule's hit stands unless the score is below the veto;
 otherwise the score decides against the threshold. The pair with the best
 recall whose false alarms stay within the requested share is kept.
-(Session 5 chose on three written sets instead, near misses made to fool a
-check; a threshold set to flag 2 % of those flagged 0-0.7 % of sentences
+(Choosing on three written sets instead, as the first fine-tuned encoder did: near misses made to fool a
+check, a threshold set to flag 2 % of those flagged 0-0.7 % of sentences
 written for the purpose, and missed more. Choosing on sets like the ones the
 targets are stated for, and training on every written set, does better.)
 """
@@ -32,7 +32,6 @@ targets are stated for, and training on every written set, does better.)
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -40,73 +39,17 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from eval_safety import CALIBRATION_SETS, EXTRA_NEGATIVE, SETS, WRITTEN_SETS, read_lines  # noqa: E402
+# Scripts run as `python scripts/NAME.py` from anywhere and must use this
+# checkout's assistant and reflectkit, not an installed (non-editable) copy.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.models.encoder import find_model_dir  # noqa: E402
 from assistant.safety.model import WEIGHTS, Classifier  # noqa: E402
-from reflectkit.data import DATA, NLU_LABELLED_FILES, NLU_OUT_OF_SCOPE_FILES, safety_files  # noqa: E402
+from reflectkit.data import DATA, safety_files  # noqa: E402
+from reflectkit.safety_sets import CALIBRATION_SETS, SETS, WRITTEN_SETS, read_lines  # noqa: E402
+from reflectkit.safety_training import training_data  # noqa: E402
 
 SEED = 0
-
-def nlu_negatives() -> list[str]:
-    """Ordinary answers and commands from the NLU files: never danger."""
-    out: list[str] = []
-    for f in NLU_OUT_OF_SCOPE_FILES:
-        out += read_lines(f)
-    for f in NLU_LABELLED_FILES:
-        with open(f, encoding="utf-8", newline="") as fh:
-            out += [row["text"].strip() for row in csv.DictReader(fh, delimiter="\t") if row.get("text")]
-    return out
-
-
-def content_negatives() -> list[str]:
-    """Every spoken command and step-answer example of the content: the
-    commonest utterances of a session, none of them danger."""
-    from assistant.content.files import content_dir, load_toml
-
-    out: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "examples" and isinstance(v, list):
-                    out.extend(e for e in v if isinstance(e, str) and "{" not in e)
-                else:
-                    walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(load_toml(content_dir() / "commands.toml").get("intents", {}))
-    for f in sorted((content_dir() / "sections").glob("*.toml")):
-        walk(load_toml(f))
-    return out
-
-
-def test_cases() -> tuple[list[str], list[str]]:
-    """The hand-written cases of tests/test_safety.py: the net as a whole
-    (rules and this layer) is held to them, so the layer learns them too."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("_safety_cases", ROOT / "tests" / "test_safety.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    danger = list(mod.PROBES) + [t for ts in mod.DANGER.values() for t in ts] + list(mod.SIXTH_PASS_DANGER)
-    ordinary = list(mod.ORDINARY) + list(mod.SIXTH_PASS_ORDINARY)
-    return danger, ordinary
-
-
-def training_data(sets: dict[str, tuple[list[str], list[str]]]) -> tuple[list[str], list[str]]:
-    """Every danger statement and every harmless sentence the layer trains
-    on, given the labelled sets to train on (name -> (positives, negatives))."""
-    always_pos, case_neg = test_cases()
-    always_neg = read_lines(EXTRA_NEGATIVE) + nlu_negatives() + content_negatives() + case_neg
-    pos = [t for p, _ in sets.values() for t in p] + always_pos
-    neg = [t for _, n in sets.values() for t in n] + always_neg
-    return pos, neg
 
 
 def choose(cp: np.ndarray, cn: np.ndarray, rp: np.ndarray, rn: np.ndarray,

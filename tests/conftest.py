@@ -12,6 +12,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 _cards = itertools.count()
 
+CARD_FIXTURES = frozenset({"sound_server", "card", "echo_card"})
+"""Fixtures that start or use the virtual PulseAudio sound card: a test that
+asks for one of them (directly or through another fixture) is an ``audio`` test."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark ``audio`` every test that needs the sound card through a fixture,
+    before ``-m`` selects, so ``-m "not audio"`` leaves them all out."""
+    for item in items:
+        if CARD_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.audio)
+
 
 @pytest.fixture(autouse=True)
 def _restore_pulse_env():
@@ -38,7 +51,7 @@ def sound_server() -> None:
 def card(sound_server):
     """Private virtual devices for one test (P_spk, P_feed, P_mic): other voice
     sessions on the same server (another test run) cannot hear or disturb it."""
-    from voiceutil import Card
+    from reflectkit.voicerun import Card
 
     c = Card(f"t{os.getpid()}x{next(_cards)}")
     try:

@@ -1,0 +1,51 @@
+"""Reflect remembers: the person's own words given back at a welcome back and
+at the end of the article (the real engine, typed)."""
+
+from __future__ import annotations
+
+from assistant.storage.records import JournalEntry, Progress
+from reflectkit.enginekit import Driver, content
+
+
+def entry(section: str, answer: str, intent: str = "none") -> JournalEntry:
+    return JournalEntry(section=section, prompt="a question", answer=answer, intent=intent)
+
+
+def test_a_welcome_back_gives_back_the_last_thing_said():
+    d = Driver()
+    d.start()
+    d.say("no")
+    d.say("someone broke my trust")
+    d.say("when people keep their word and tell me the truth")
+    again = Driver(progress=d.saves[-1].progress, journal=d.entries)
+    text = again.start()
+    assert "keep their word and tell me the truth" in text
+    assert text.rstrip().endswith("?"), "the question comes last"
+
+
+def test_what_is_not_given_back():
+    place = Progress(section="forgiveness", step=content().script.by_id("forgiveness").start)
+    long_answer = " ".join(["i keep going over it"] * 10)
+    for kept in ([entry("forgiveness", "i want to hurt myself tonight", "safety")],
+                 [entry("forgiveness", "yes", "yes")],
+                 [entry("forgiveness", long_answer)]):
+        text = Driver(progress=place, journal=kept).start()
+        assert kept[0].answer not in text and "you said" not in text.lower() and "told me" not in text.lower()
+
+
+def test_the_end_of_the_article_gives_back_a_few_answers():
+    script = content().script
+    last = script.sections[-1]
+    kept = [entry("forgiveness", "i am not ready to forgive him yet"),
+            entry("apology", "he said sorry but never said why"),
+            entry("apology", "i need him to be honest about the phone")]
+    d = Driver(progress=Progress(section=last.id, step=last.start, perspective="hurt"), journal=kept)
+    d.start()
+    said = ""
+    for _ in range(12):  # answer until the article ends
+        said = d.say("yes") + d.say("i think i am learning to trust myself again")
+        if d.progress.finished:
+            break
+    assert d.progress.finished
+    assert "i am not ready to forgive him yet" in said
+    assert "be honest about the phone" in said and "never said why" not in said, "one per section"
