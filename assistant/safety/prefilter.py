@@ -4,7 +4,7 @@ From a rule's parsed pattern, a few sets of literal strings are derived such
 that any match must contain at least one string of each set ("kill",
 "murder" ...); when a set has no string in the text, the costly search is
 skipped (`Rule`). The prefilter is only a necessary condition, so it never
-changes a result (tests/test_safety.py compares it against unfiltered
+changes a result (tests/unit/test_safety_sets.py compares it against unfiltered
 matching on every set). Which literals a text holds is found once per text
 (and again after an idiom is cut), in one pass of a trie regex (`Literals`).
 """

@@ -124,7 +124,7 @@ class PiperBackend:
             raise TtsError(f"piper-tts is not installed ({exc.name}); run scripts/install.sh") from exc
         # No usage events to Microsoft. (onnxruntime 1.29 and later look up
         # their telemetry host anyway, so pyproject.toml holds it below 1.29;
-        # tests/test_privacy.py watches a voice session's system calls.)
+        # tests/integration/test_privacy.py watches a voice session's system calls.)
         onnxruntime.disable_telemetry_events()
         try:
             config = PiperConfig.from_dict(json.loads(
