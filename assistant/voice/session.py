@@ -45,6 +45,11 @@ ECHO_LAG = 0.25
 """Seconds from a block leaving the player to its echo having died away at the
 microphone (measured ~0.16 s through PulseAudio and a loopback, plus margin)."""
 
+PREROLL = 10
+"""20 ms blocks kept from before a barge-in's onset: the onset is the first
+loud block, usually the vowel, and a word's soft start ("s" of "stop") comes
+up to 200 ms before it; with 100 ms, Whisper heard "stop" as "up" or "top"."""
+
 OPEN_MAX = 180.0
 """Seconds an open answer may run before it is taken as it stands."""
 COMMAND_MAX = 30.0
@@ -211,7 +216,7 @@ class VoiceIO:
                     self._mark("barge")
                     # Decode from just before the onset: earlier blocks hold only our
                     # own voice, which the grammar would turn into words.
-                    preroll = list(ring)[-(onset + 1) - 5:]
+                    preroll = list(ring)[-(onset + 1) - PREROLL:]
                     return Barged(self._barge_utterance(
                         preroll, self.grammar(tuple(expect) or self.barge_expect), open_))
                 onset = onset + 1 if was_building or self.barge.building else 0
