@@ -26,7 +26,7 @@ def test_user_above_echo_triggers_after_hold():
     for _ in range(100):
         b.push(0.04, 0.2)
     hits = [b.push(0.25, 0.2) for _ in range(10)]
-    assert hits.index(True) == 7  # 8 blocks x 20 ms >= 150 ms
+    assert hits.index(True) == 4  # 5 blocks x 20 ms >= 100 ms
 
 
 def test_short_click_does_not_trigger():
