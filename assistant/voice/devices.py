@@ -59,6 +59,13 @@ def _quiet_alsa() -> None:
         pass
 
 
+PORTAUDIO = threading.RLock()
+"""Held for every call into PortAudio but the stream callbacks. PortAudio is
+not thread-safe, and the speaker and microphone are opened on their own
+threads while the models load (cli/voice.py): two streams opened at once can
+crash the process with no message at all."""
+
+
 def _sd():
     _quiet_alsa()
     try:
@@ -85,8 +92,9 @@ def list_devices() -> list[Device]:
     """All PortAudio devices, with which are the defaults."""
     sd = _sd()
     try:
-        devs = sd.query_devices()
-        din, dout = sd.default.device
+        with PORTAUDIO:
+            devs = sd.query_devices()
+            din, dout = sd.default.device
     except Exception as exc:
         raise AudioDeviceError(f"cannot list audio devices: {exc}") from exc
     return [Device(i, d["name"], d["max_input_channels"], d["max_output_channels"],
@@ -165,10 +173,11 @@ class Player:
         """Monotonic time of the device's last request for samples."""
         self._warm = threading.Event()
         try:
-            self._stream = sd.OutputStream(
-                samplerate=samplerate, channels=1, dtype="float32", device=self.device,
-                blocksize=OUT_BLOCK, latency=OUT_LATENCY, callback=self._callback)
-            self._stream.start()
+            with PORTAUDIO:
+                self._stream = sd.OutputStream(
+                    samplerate=samplerate, channels=1, dtype="float32", device=self.device,
+                    blocksize=OUT_BLOCK, latency=OUT_LATENCY, callback=self._callback)
+                self._stream.start()
         except Exception as exc:
             raise AudioDeviceError(
                 f"cannot open the speaker ({exc}). Run `reflect devices`, "
@@ -253,7 +262,8 @@ class Player:
     def alive(self, stall: float = 2.0) -> bool:
         """False when the device has stopped pulling samples (unplugged, server gone)."""
         try:
-            active = bool(self._stream.active)
+            with PORTAUDIO:
+                active = bool(self._stream.active)
         except Exception:
             active = False
         return active and time.monotonic() - self.last_pull < stall
@@ -261,8 +271,9 @@ class Player:
     def close(self) -> None:
         self.stop()
         try:
-            self._stream.stop()
-            self._stream.close()
+            with PORTAUDIO:
+                self._stream.stop()
+                self._stream.close()
         except Exception:
             pass
 
@@ -281,10 +292,11 @@ class Mic:
         self.last_time = 0.0
         """Monotonic time the block last returned by ``read`` was captured."""
         try:
-            self._stream = sd.RawInputStream(
-                samplerate=MIC_RATE, channels=1, dtype="int16", device=self.device,
-                blocksize=MIC_BLOCK, latency="low", callback=self._callback)
-            self._stream.start()
+            with PORTAUDIO:
+                self._stream = sd.RawInputStream(
+                    samplerate=MIC_RATE, channels=1, dtype="int16", device=self.device,
+                    blocksize=MIC_BLOCK, latency="low", callback=self._callback)
+                self._stream.start()
         except Exception as exc:
             raise AudioDeviceError(
                 f"cannot open the microphone ({exc}). Run `reflect devices`, "
@@ -313,8 +325,9 @@ class Mic:
 
     def close(self) -> None:
         try:
-            self._stream.stop()
-            self._stream.close()
+            with PORTAUDIO:
+                self._stream.stop()
+                self._stream.close()
         except Exception:
             pass
 
