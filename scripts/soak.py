@@ -146,12 +146,12 @@ def main(argv: list[str] | None = None) -> int:
 
     closers: list = []
 
-    def open_io(cfg, out_=None):
+    def open_io(cfg, out_=None, **opening):
         """Devices, recogniser and voice are opened once: a relaunch after a
         (misheard) goodbye reuses them, so that memory figures are those of one
         long session rather than of reloading models in one process."""
         if not opened:
-            io = real_open(cfg, out=out)
+            io = real_open(cfg, out=out, **opening)
             for part in (io.player, io.mic):
                 closers.append(part.close)
                 part.close = lambda: None  # closed at the very end

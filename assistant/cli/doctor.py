@@ -73,7 +73,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     check("speaker", speaker, EXIT_NO_AUDIO)
 
     def mic() -> str:
-        from assistant.hearing.recognisers import block_rms
+        from assistant.hearing.frontend import block_rms
         from assistant.voice.devices import Mic
 
         m = Mic(cfg.input_device or None)

@@ -148,6 +148,9 @@ class _Preload:
 
 
 _PRELOADED: dict[str, _Preload] = {}
+_VOICE_LOADED = threading.Event()
+VOICE_FIRST = 3.0
+"""Seconds the recogniser waits at most for the voice to load before it loads."""
 
 
 def preload_voice(args: argparse.Namespace) -> None:
@@ -165,13 +168,28 @@ def preload_voice(args: argparse.Namespace) -> None:
 
 def _preloadable(cfg: VoiceConfig) -> dict[str, tuple[Any, Callable[[], Any]]]:
     """The parts made ahead: name -> (the settings they are made with, how)."""
+    from assistant.hearing.turns import make_hearing
     from assistant.speech.tts import Tts
     from assistant.voice.devices import Mic, Player
 
+    def voice() -> Tts:
+        try:
+            return Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)
+        finally:
+            _VOICE_LOADED.set()
+
+    def hearing() -> Any:
+        # Loading the voice and the streaming recogniser each hold the
+        # interpreter lock for 0.3-0.5 s: one after the other, the first words
+        # are synthesised (which lets go of it) while the recogniser loads.
+        _VOICE_LOADED.wait(VOICE_FIRST)
+        return make_hearing(cfg.engine, cfg.model or None, _note, deferred=True)
+
     return {
-        "tts": ((cfg.voice, cfg.rate, cfg.volume), lambda: Tts(cfg.voice, cfg.rate, cfg.volume, note=_note)),
+        "tts": ((cfg.voice, cfg.rate, cfg.volume), voice),
         "player": (cfg.output_device, lambda: Player(cfg.output_device or None)),
         "mic": (cfg.input_device, lambda: Mic(cfg.input_device or None)),
+        "rec": ((cfg.engine, cfg.model), hearing),
     }
 
 
@@ -189,14 +207,27 @@ def _made(name: str, key: Any, build: Callable[[], Any]) -> Any:
     return pre.value
 
 
-def open_voice_io(cfg: VoiceConfig, out=None):
-    from assistant.hearing.turns import make_hearing
+FIRST_PIECES = 1
+"""Pieces of the first words made while the devices and recognisers get ready:
+the first is short by design (speech.tts.pieces), and the next is made
+while it plays (voice/speaking.py checks it will be ready in time)."""
+
+
+def open_voice_io(cfg: VoiceConfig, out=None, first_words: str = ""):
+    """The session's voice, devices and recogniser; ``first_words`` (what is
+    said first) are synthesised as soon as the voice is loaded."""
     from assistant.voice.session import Captions, VoiceIO
+
+    def voice_with_first_words() -> Any:
+        tts = _made("tts", *ahead["tts"])
+        for piece, pause in tts.plan(first_words)[:FIRST_PIECES] if first_words else ():
+            tts.piece(piece, pause)  # into its cache
+        return tts
 
     ahead = _preloadable(cfg)
     parts = _parallel(
-        rec=lambda: make_hearing(cfg.engine, cfg.model or None, _note, deferred=True),
-        **{name: (lambda name=name: _made(name, *ahead[name])) for name in ahead},
+        tts=voice_with_first_words,
+        **{name: (lambda name=name: _made(name, *ahead[name])) for name in ahead if name != "tts"},
     )
     parts["mic"].drain()  # opened early: what it heard before the session began is not for it
     return VoiceIO(cfg, parts["tts"], parts["player"], parts["mic"], parts["rec"], Captions(out))
@@ -211,11 +242,14 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
     from assistant.hearing.recognisers import AsrError
     from assistant.speech.tts import TtsError
     from assistant.voice.devices import AudioDeviceError
+    from assistant.dialog.events import Say, Started
     from assistant.voice.session import VoiceSession
 
+    opening = engine.handle(Started())  # known before the devices open: its words are made meanwhile
+    first_words = next((a.text for a in opening if isinstance(a, Say)), "")
     try:
         cfg = voice_config(args)
-        io = open_voice_io(cfg)
+        io = open_voice_io(cfg, first_words=first_words)
     except AudioDeviceError as exc:
         _err(str(exc))
         return EXIT_NO_AUDIO
@@ -241,7 +275,7 @@ def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
         state = data_dir(args) / VOICE_STATE
         load_voice_state(io, state)
         try:
-            return VoiceSession(engine, store, io).run()
+            return VoiceSession(engine, store, io).run(opening=opening)
         finally:
             save_voice_state(io, state)
     finally:

@@ -5,6 +5,8 @@ derail pocketsphinx's grammar decoder, which then misses a clean command that
 follows; a faint noise floor (about -66 dBFS RMS, far below any room) keeps
 every recogniser on track and is inaudible in what it writes down.
 
+Levels: a block's RMS and the energy endpointer every listen uses.
+
 Files: any WAV rate and channel count is mixed down to mono and resampled to
 the 16 kHz the recognisers take.
 """
@@ -12,6 +14,7 @@ the 16 kHz the recognisers take.
 from __future__ import annotations
 
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +85,41 @@ def read_wav(path: Path) -> bytes:
         raise AudioFileError(f"{path}: holds no audio")
     a = resample(a, rate)
     return (np.clip(a, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+@dataclass
+class Endpointer:
+    """Energy-based speech start / end-of-utterance detection."""
+
+    silence: float = 0.8
+    """Seconds of quiet that end an utterance."""
+    threshold: float = 0.01
+    """RMS (0..1) above which a block counts as speech."""
+    start_blocks: int = 3
+    """Consecutive loud 20 ms blocks needed to call it speech."""
+
+    def __post_init__(self) -> None:
+        self.started = False
+        self._loud = 0
+        self.quiet = 0.0
+        """Seconds of quiet since the last loud block."""
+
+    def push(self, level: float, seconds: float, threshold: float = 0.0) -> bool:
+        """Feed one block's level; True once the utterance has ended.
+
+        ``threshold`` raises the bar for this block (e.g. the echo expected
+        from what was just played)."""
+        if level >= max(self.threshold, threshold):
+            self._loud += 1
+            self.quiet = 0.0
+            if self._loud >= self.start_blocks:
+                self.started = True
+        else:
+            self._loud = 0
+            self.quiet += seconds
+        return self.started and self.quiet >= self.silence
+
+
+def block_rms(block: bytes) -> float:
+    a = np.frombuffer(block, dtype=np.int16).astype(np.float32)
+    return float(np.sqrt(np.mean(a * a))) / 32768.0 if len(a) else 0.0

@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Optional, Protocol, Sequence
 import numpy as np
 
 from assistant.content.text import lower_words
+from assistant.hearing.frontend import Endpointer, block_rms
 
 RATE = 16000
 
@@ -134,6 +135,7 @@ def _vosk_text(res: dict) -> tuple[str, float]:
 LANGUAGE_WEIGHT = 13.0
 RESCUED_CONFIDENCE = 0.45
 """Below the engine's 0.5: a command recognised this way is confirmed first."""
+FREE_SEARCH = "free"  # the language model's search; grammars are g1, g2 ...
 GRAMMAR_CACHE = 4
 """Compiled step grammars kept for reuse. Each distinct set of expected
 phrases compiles to a search that holds memory (0.4-3 MB) until removed, and
@@ -145,16 +147,19 @@ class SphinxRecognizer:
 
     name = "sphinx"
 
-    def __init__(self) -> None:
+    def __init__(self, free: bool = True) -> None:
+        """``free``: load the language model (65 MB, 0.2 s) now, not when first needed."""
         try:
-            from pocketsphinx import Decoder
+            from pocketsphinx import Config, Decoder
         except ImportError as exc:  # pragma: no cover - dependency is declared
             raise AsrError("the pocketsphinx package is not installed") from exc
-        # Default lm (bundled) for free recognition; grammars are added per step.
         # lw: a grammar's word transitions weigh more than the default 6.5;
         # 13 recognised 60-65 of 70 commands over five espeak-ng voices where
         # the default got 52-57 (scripts/bench_voice.py has the figures).
-        self._dec = Decoder(samprate=RATE, loglevel="FATAL", lw=LANGUAGE_WEIGHT)
+        self._dec = Decoder(samprate=RATE, loglevel="FATAL", lw=LANGUAGE_WEIGHT, lm=None)
+        self._lm: Optional[str] = Config()["lm"]  # its file, until loaded
+        if free:
+            self._free_search()
         self._grammars: OrderedDict[tuple[str, ...], str] = OrderedDict()
         self._made = 0
         self._frames = 0
@@ -186,11 +191,18 @@ class SphinxRecognizer:
                 self._dec.remove_search(old)
             self._accept = frozenset(phrases)
         else:
-            self._dec.activate_search()  # the bundled language model
+            self._free_search()
             self._accept = None
         self._dec.start_utt()
         self._frames = 0
         self._audio = bytearray()
+
+    def _free_search(self) -> None:
+        """Recognise with the bundled language model (loaded on first use)."""
+        if self._lm is not None:
+            self._dec.add_lm_file(FREE_SEARCH, self._lm)
+            self._lm = None
+        self._dec.activate_search(FREE_SEARCH)
 
     def feed(self, pcm: bytes) -> str:
         if not pcm:
@@ -264,62 +276,26 @@ class SphinxRecognizer:
 # ---------------------------------------------------------------- choice
 
 
-def make_recognizer(engine: str = "auto", model: Optional[str] = None) -> Recognizer:
-    """``auto`` uses Vosk if a model is found, else the embedded pocketsphinx."""
+def make_recognizer(engine: str = "auto", model: Optional[str] = None,
+                    free: bool = True) -> Recognizer:
+    """``auto`` uses Vosk if a model is found, else the embedded pocketsphinx;
+    ``free``: free speech is its to recognise (no Whisper beside it)."""
     from assistant.models import vosk as models
 
     if engine not in ("auto", "vosk", "sphinx"):
         raise AsrError(f"unknown recogniser {engine!r}; choose auto, vosk or sphinx")
     if engine == "sphinx":
-        return SphinxRecognizer()
+        return SphinxRecognizer(free)
     found = models.resolve_model(model)
     if found is None:
         if engine == "vosk" or model:
             raise AsrError("no Vosk model found; run `reflect model fetch` "
                            "or pass --model DIR")
-        return SphinxRecognizer()
+        return SphinxRecognizer(free)
     return VoskRecognizer(str(found))
 
 
 # ---------------------------------------------------------------- endpointing
-
-
-@dataclass
-class Endpointer:
-    """Energy-based speech start / end-of-utterance detection."""
-
-    silence: float = 0.8
-    """Seconds of quiet that end an utterance."""
-    threshold: float = 0.01
-    """RMS (0..1) above which a block counts as speech."""
-    start_blocks: int = 3
-    """Consecutive loud 20 ms blocks needed to call it speech."""
-
-    def __post_init__(self) -> None:
-        self.started = False
-        self._loud = 0
-        self.quiet = 0.0
-        """Seconds of quiet since the last loud block."""
-
-    def push(self, level: float, seconds: float, threshold: float = 0.0) -> bool:
-        """Feed one block's level; True once the utterance has ended.
-
-        ``threshold`` raises the bar for this block (e.g. the echo expected
-        from what was just played)."""
-        if level >= max(self.threshold, threshold):
-            self._loud += 1
-            self.quiet = 0.0
-            if self._loud >= self.start_blocks:
-                self.started = True
-        else:
-            self._loud = 0
-            self.quiet += seconds
-        return self.started and self.quiet >= self.silence
-
-
-def block_rms(block: bytes) -> float:
-    a = np.frombuffer(block, dtype=np.int16).astype(np.float32)
-    return float(np.sqrt(np.mean(a * a))) / 32768.0 if len(a) else 0.0
 
 
 def recognise_stream(read: Callable[[], Optional[bytes]], rec: Recognizer,

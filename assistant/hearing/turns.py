@@ -299,15 +299,15 @@ def make_hearing(engine: str = "auto", model: Optional[str] = None,
     LOAD_AFTER s have passed)."""
     if engine not in ENGINES:
         raise AsrError(f"unknown recogniser {engine!r}; choose {', '.join(ENGINES)}")
-    stream = make_recognizer("auto" if engine == "whisper" else engine, model)
+    from assistant.hearing.whisper import find_model
+
+    alone = engine in ("vosk", "sphinx") or find_model() is None  # no Whisper for free speech
+    stream = make_recognizer("auto" if engine == "whisper" else engine, model, free=alone)
     if engine in ("vosk", "sphinx"):
         return Hearing(stream)
-    if engine == "whisper":
-        from assistant.hearing.whisper import find_model
-
-        if find_model() is None:
-            raise AsrError("the Whisper model is not installed "
-                           "(run: python scripts/fetch_models.py whisper)")
+    if engine == "whisper" and find_model() is None:
+        raise AsrError("the Whisper model is not installed "
+                       "(run: python scripts/fetch_models.py whisper)")
     go = threading.Event() if deferred else None
     hearing = Hearing(stream, load_whisper_in_background(on_error, go))
     if go is not None:

@@ -30,6 +30,9 @@ silence already buffered), and so does the cut-off on barge-in: 30 ms played
 without underruns through ALSA->PulseAudio once the virtual sinks no longer
 stalled (sound-server.sh); 80 ms cost ~50 ms on every turn."""
 
+WARM_WAIT = 4.0
+"""Seconds at most the first play waits for a new output stream to pull in real time."""
+
 DeviceSpec = Union[int, str, None]
 
 
@@ -67,13 +70,17 @@ crash the process with no message at all."""
 
 
 def _sd():
-    _quiet_alsa()
     try:
+        # sounddevice hides ALSA's start-up chatter itself. The handler comes
+        # after: it is Python, so each of the ~65 messages PortAudio's device
+        # probe raises would wait for the interpreter lock while the models
+        # load, and opening the speaker took 2.5 s instead of 0.1 s.
         import sounddevice as sd
     except OSError as exc:  # PortAudio library missing
         raise AudioDeviceError(
             f"audio is unavailable: {exc}. Install PortAudio (apt-get install libportaudio2)."
         ) from exc
+    _quiet_alsa()
     return sd
 
 
@@ -183,9 +190,6 @@ class Player:
                 f"cannot open the speaker ({exc}). Run `reflect devices`, "
                 "or use `reflect --text` to type instead.") from exc
         self.latency = float(self._stream.latency)
-        # The ALSA->PulseAudio path pulls slowly for the first 0.5-1.5 s after a
-        # stream starts; anything played then would be lost or stretched.
-        self._warm.wait(4.0)
 
     def _callback(self, out, frames, _time, _status) -> None:
         with self._lock:
@@ -216,6 +220,10 @@ class Player:
         """Start playing (replacing anything playing); returns at once, with a
         token for ``append``."""
         data = self._samples(pcm, samplerate)
+        # The ALSA->PulseAudio path pulls slowly for the first 0.5-1.5 s after a
+        # stream starts; anything played then would be lost or stretched. The
+        # wait is here rather than on opening, so the first words are made meanwhile.
+        self._warm.wait(WARM_WAIT)
         with self._lock:
             self._buf, self._pos = data, 0
             self._done.clear() if len(data) else self._done.set()

@@ -25,7 +25,8 @@ from typing import Any, Callable, Optional, Sequence, TextIO
 from assistant.content.words import words
 from assistant.dialog import events as ev
 from assistant.dialog.runner import carry_out
-from assistant.hearing.recognisers import Recognizer, Result, block_rms, normalise, recognise_stream
+from assistant.hearing.frontend import block_rms
+from assistant.hearing.recognisers import Recognizer, Result, normalise, recognise_stream
 from assistant.speech.tts import Tts
 from assistant.voice.bargein import BargeIn
 from assistant.voice.config import VoiceConfig
@@ -192,14 +193,17 @@ class VoiceIO:
         feed = SpeechFeed(self.tts, self.player, text, then)
         self.captions.said(text)  # shown as it is heard, not while it is being made
         self._mark("play")
+        # Whisper loads once the welcome is playing and made (hearing/turns.py):
+        # beside its load the rest of the welcome took twice as long to make.
         load_now = getattr(self.rec, "load_now", None)
-        if load_now is not None:  # Whisper, once the welcome is playing (hearing/turns.py)
-            load_now()
         self.barge.reset()
         try:
             ring: deque[bytes] = deque(maxlen=50)  # 1 s: the start of the user's words
             onset = 0
             while self.player.playing or feed.pending:
+                if load_now is not None and not feed.pending:
+                    load_now()
+                    load_now = None
                 block = self._read(0.1)
                 if block is None:
                     continue
@@ -223,6 +227,9 @@ class VoiceIO:
         except BaseException:
             feed.cancel()  # nothing queued after an error or Ctrl-C
             raise
+        finally:
+            if load_now is not None:
+                load_now()
         self.player.wait(2.0)
         if not self.player.alive():
             raise AudioDeviceError("the speaker went away")
@@ -279,9 +286,13 @@ class VoiceSession:
         self._heard_open = False
         """The last Heard was said at an open question (an answer)."""
 
-    def run(self, first: Optional[ev.Event] = None) -> int:
-        pending: list[ev.Event] = [first or ev.Started()]
+    def run(self, first: Optional[ev.Event] = None, opening: Optional[list] = None) -> int:
+        """Drive the engine from ``first`` (Started), or from ``opening``: the
+        actions the engine already gave for Started."""
+        pending: list[ev.Event] = [] if opening is not None else [first or ev.Started()]
         try:
+            if opening is not None:
+                pending += self.execute(opening)
             while pending:
                 event = pending.pop(0)
                 actions = self.engine.handle(event)

@@ -34,14 +34,14 @@ RTF_FLOOR = 0.2
 first piece is made before the load (Whisper loading, say) is known."""
 
 
-def enough_in_hand(ready: list[Speech], words: int, plan: list[tuple[str, float]],
+def enough_in_hand(in_hand: float, per_word: float, plan: list[tuple[str, float]],
                    rtf: float, tts: Tts) -> bool:
-    """Whether playing ``ready`` now never runs dry: each later piece, made at
+    """Whether playing the ``in_hand`` seconds made so far now never runs dry:
+    each later piece (``per_word`` seconds a word, as spoken so far), made at
     ``rtf`` (at least RTF_FLOOR), is expected ready before the speech before
     it has played, with MARGIN to spare."""
-    per_word = sum(s.seconds for s in ready) / max(1, words)
     rtf = max(rtf, RTF_FLOOR)
-    in_hand, making = sum(s.seconds for s in ready), 0.0
+    making = 0.0
     for piece, pause in plan:
         seconds = len(piece.split()) * per_word + pause
         if not tts.cached(piece, pause):
@@ -60,7 +60,7 @@ class SpeechFeed:
         plan = tts.plan(text)
         ready: list[Speech] = []
         made_in = made = 0.0  # seconds spent synthesising, and of speech so made
-        words = 0
+        words, spoken = 0, 0.0  # ... and the words and seconds of them without added pauses
         started = time.monotonic()
         while plan:
             piece, pause = plan.pop(0)
@@ -70,7 +70,10 @@ class SpeechFeed:
             if fresh:
                 made_in, made = made_in + time.monotonic() - t0, made + ready[-1].seconds
             words += len(piece.split())
-            if not plan or enough_in_hand(ready, words, plan, made_in / max(made, 1e-3), tts):
+            spoken += ready[-1].seconds - pause
+            in_hand = sum(s.seconds for s in ready)
+            if not plan or enough_in_hand(in_hand, spoken / max(1, words), plan,
+                                          made_in / max(made, 1e-3), tts):
                 break
             if time.monotonic() - started >= MAX_HOLD:
                 break  # nothing said for too long is worse than a pause within it

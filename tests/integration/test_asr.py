@@ -126,3 +126,16 @@ def test_sphinx_grammars_are_capped_and_rebuilt_after_eviction(tmp_path):
     assert rec._made == len(words) + 1  # the first step's grammar was among those dropped
     assert recognise_stream(feeder(pcm), rec, first, silence=0.5).text == "let's take a break"
     assert rec._made == len(words) + 2  # ... and was compiled again
+
+
+def test_sphinx_beside_whisper_loads_its_language_model_only_when_free_speech_is_expected(tmp_path):
+    """Beside Whisper the grammars are enough; the language model (65 MB) is
+    loaded the first time a listen expects no phrase, and then recognises."""
+    rec = SphinxRecognizer(free=False)
+    pcm = read_pcm(espeak_wav("let's take a break", tmp_path / "u.wav"))
+    assert rec._lm is not None
+    assert recognise_stream(feeder(pcm), rec, COMMANDS, silence=0.5).text == "let's take a break"
+    assert rec._lm is not None  # a grammar did not need it
+    free = recognise_stream(feeder(pcm), rec, [], silence=0.5).text
+    assert rec._lm is None and free, "free recognition after a lazy load heard nothing"
+    assert recognise_stream(feeder(pcm), rec, COMMANDS, silence=0.5).text == "let's take a break"

@@ -9,7 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from assistant.hearing.recognisers import SphinxRecognizer, block_rms, recognise_stream
+from assistant.hearing.frontend import block_rms
+from assistant.hearing.recognisers import SphinxRecognizer, recognise_stream
 from assistant.speech.tts import Tts
 from assistant.voice.devices import (
     AudioDeviceError,

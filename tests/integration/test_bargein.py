@@ -2,7 +2,7 @@ import time
 
 import pytest
 
-from assistant.hearing.recognisers import block_rms
+from assistant.hearing.frontend import block_rms
 from assistant.speech.tts import Tts
 from assistant.voice.bargein import BargeIn
 from assistant.voice.devices import Mic, Player
