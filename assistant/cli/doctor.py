@@ -47,7 +47,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         s = t.synth("Hello, this is a test.")
         took = f"{s.seconds:.1f} s of speech in {(time.perf_counter() - t0) * 1000:.0f} ms"
         if t.engine == "piper":
-            return f"{t.describe()}, {took}"
+            how = ("heard as it is made" if t.streams else "each sentence made before it is "
+                   "heard; split it to start sooner: .venv/bin/python scripts/fetch_models.py "
+                   "piper --force")
+            return f"{t.describe()} ({how}), {took}"
         why = "the neural voice is not installed" if notes else "as asked in the settings"
         return f"{t.describe()} ({why}; to get the neural voice back, {FETCH_HINT}), {took}"
 

@@ -39,13 +39,15 @@ LEAD, TAIL = 0.005, 0.2
 50 ms before (delaying every reply) and ~340 ms after."""
 
 
-def trim(pcm: np.ndarray, rate: int, level: int = 300) -> np.ndarray:
-    """Cut the synthesiser's leading and trailing quiet down to LEAD / TAIL."""
+def trim(pcm: np.ndarray, rate: int, level: int = 300, lead: bool = True,
+         tail: bool = True) -> np.ndarray:
+    """Cut the synthesiser's leading and trailing quiet down to LEAD / TAIL
+    (only one end of a stretch of a sentence: ``lead`` / ``tail`` False)."""
     loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > level)
     if len(loud) == 0:
         return pcm
-    start = max(0, int(loud[0]) - int(LEAD * rate))
-    end = min(len(pcm), int(loud[-1]) + 1 + int(TAIL * rate))
+    start = max(0, int(loud[0]) - int(LEAD * rate)) if lead else 0
+    end = min(len(pcm), int(loud[-1]) + 1 + int(TAIL * rate)) if tail else len(pcm)
     return pcm[start:end]
 
 

@@ -21,7 +21,6 @@ from typing import Callable, Iterator, Optional, Sequence, Union
 import numpy as np
 
 from assistant.content.article import split_sentences
-from assistant.content.words import words
 from assistant.speech.audio import Speech, TtsError, join, resample, scale, trim, write_wav
 from assistant.speech.espeak import EspeakBackend
 from assistant.speech.piper import FETCH_HINT, PiperBackend, piper_voice_files, voice_id
@@ -40,10 +39,6 @@ LONG_SENTENCE_WORDS = 16
 """A sentence longer than this is synthesised clause by clause: the neural
 voice's working memory grows with the longest piece it is given (and stays
 with its arena), and the next clause is made while one plays."""
-HEAD_WORDS = 5
-"""The very first piece is at most this many words where a phrase begins
-within them (``_head``): the neural voice makes about 85 ms of work per
-second of speech, so five words are ready in about 150 ms."""
 PAUSE_SENTENCE, PAUSE_CLAUSE = 0.2, 0.05
 """Quiet added after a streamed sentence / clause (on top of the voice's own)."""
 
@@ -52,22 +47,6 @@ PREFETCH_NICE = 10
 now comes first."""
 
 _CLAUSE = re.compile(r"(?<=[,;:])\s+")
-_OPENERS = frozenset(words("speech", "phrase_openers"))
-_BOUND = frozenset(words("speech", "bound_to_next"))
-
-
-def _head(piece: str) -> Optional[tuple[str, str]]:
-    """``piece`` cut before the first word that opens a phrase ("with",
-    "that", "because" ...) among its first HEAD_WORDS + 1, leaving at least
-    three words before and three after; None where no such word is."""
-    parts = piece.split()
-    if len(parts) <= HEAD_WORDS:
-        return None
-    for i in range(3, min(HEAD_WORDS, len(parts) - 3) + 1):
-        word, before = (parts[j].lower().strip("\"'“‘,") for j in (i, i - 1))
-        if word in _OPENERS and before not in _OPENERS and before not in _BOUND:
-            return " ".join(parts[:i]), " ".join(parts[i:])
-    return None
 
 Backend = Union[PiperBackend, EspeakBackend]
 
@@ -112,9 +91,6 @@ def pieces(text: str, stream: bool = True) -> list[tuple[str, float]]:
         out += [(p, PAUSE_CLAUSE) for p in parts[:-1]] + [(parts[-1], PAUSE_SENTENCE)]
     if out:
         out[-1] = (out[-1][0], 0.0)
-        cut = _head(out[0][0])
-        if cut:  # one phrase flowing into the next: no added quiet between them
-            out[:1] = [(cut[0], 0.0), (cut[1], out[0][1])]
     return out
 
 
@@ -223,17 +199,48 @@ class Tts:
 
     def piece(self, text: str, pause: float) -> Speech:
         """One piece of ``plan``: synthesised (or from the cache), with its pause."""
+        hit = self._hit(text, pause)
+        if hit is not None:
+            return hit
+        speech = self.backend.render(text, self._rate)
+        pcm = scale(speech.pcm, self.volume)
+        if pause > 0:
+            pcm = np.concatenate([pcm, np.zeros(int(pause * speech.samplerate), dtype=np.int16)])
+        return self._keep(text, pause, Speech(pcm, speech.samplerate))
+
+    @property
+    def streams(self) -> bool:
+        """The voice can be heard while a sentence is still being made."""
+        return isinstance(self.backend, PiperBackend) and self.backend.streams
+
+    def piece_stream(self, text: str, pause: float) -> Iterator[Speech]:
+        """``piece`` in stretches as they are made (the neural voice's first
+        sentence comes in two); kept in the cache whole once all is made."""
+        hit = self._hit(text, pause)
+        if hit is not None or not self.streams:
+            yield hit if hit is not None else self.piece(text, pause)
+            return
+        rate = self.backend.samplerate
+        parts: list[np.ndarray] = []
+        for pcm in self.backend.render_stream(text, self._rate):
+            parts.append(scale(pcm, self.volume))
+            yield Speech(parts[-1], rate)
+        if pause > 0:
+            parts.append(np.zeros(int(pause * rate), dtype=np.int16))
+            yield Speech(parts[-1], rate)
+        self._keep(text, pause, Speech(np.concatenate(parts) if parts else
+                                       np.zeros(0, dtype=np.int16), rate))
+
+    def _hit(self, text: str, pause: float) -> Optional[Speech]:
         key = (text, pause, self.engine, self.voice, self._rate, self.volume)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
-                return hit
-        speech = self.backend.render(text, self._rate)
-        pcm = scale(speech.pcm, self.volume)
-        if pause > 0:
-            pcm = np.concatenate([pcm, np.zeros(int(pause * speech.samplerate), dtype=np.int16)])
-        speech = Speech(pcm, speech.samplerate)
+            return hit
+
+    def _keep(self, text: str, pause: float, speech: Speech) -> Speech:
+        key = (text, pause, self.engine, self.voice, self._rate, self.volume)
         with self._lock:
             self._cache[key] = speech
             self._cached += speech.pcm.nbytes

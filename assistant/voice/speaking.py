@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Optional
+from itertools import chain
+from typing import Iterator, Optional
 
 import numpy as np
 
@@ -29,6 +30,9 @@ MARGIN = 0.3
 MAX_HOLD = 1.0
 """Seconds at most spent making speech ahead before playing starts (the
 microphone is not read meanwhile)."""
+STREAM_WORDS = 5
+"""A first piece of at least this many words (about 1.5 s) starts as
+its first stretch is made, when the voice can (``Tts.streams``)."""
 RTF_FLOOR = 0.2
 """Synthesis is assumed to take at least this share of the speech's length: the
 first piece is made before the load (Whisper loading, say) is known."""
@@ -58,6 +62,20 @@ class SpeechFeed:
     def __init__(self, tts: Tts, player: Player, text: str, then: str = "") -> None:
         self._tts, self._player = tts, player
         plan = tts.plan(text)
+        self._cancel = threading.Event()
+        self._fed = threading.Event()
+        self.error: Optional[TtsError] = None
+        if plan and tts.streams and len(plan[0][0].split()) >= STREAM_WORDS \
+                and not tts.cached(*plan[0]):
+            # Heard as it is made: the first stretch plays while the rest of
+            # the piece is decoded, and the piece is long enough to cover the
+            # making of the next.
+            stretches = tts.piece_stream(*plan.pop(0))
+            first = next(stretches, None) or Speech(np.zeros(0, dtype=np.int16), player.samplerate)
+            self.token = player.play(first.pcm, first.samplerate)
+            threading.Thread(target=self._feed, args=(plan, then, stretches), name="speech-feed",
+                             daemon=True).start()
+            return
         ready: list[Speech] = []
         made_in = made = 0.0  # seconds spent synthesising, and of speech so made
         words, spoken = 0, 0.0  # ... and the words and seconds of them without added pauses
@@ -79,17 +97,15 @@ class SpeechFeed:
                 break  # nothing said for too long is worse than a pause within it
         first = Speech(np.concatenate([s.pcm for s in ready]), ready[0].samplerate) if ready \
             else Speech(np.zeros(0, dtype=np.int16), player.samplerate)
-        self._cancel = threading.Event()
-        self._fed = threading.Event()
-        self.error: Optional[TtsError] = None
         self.token = player.play(first.pcm, first.samplerate)
         threading.Thread(target=self._feed, args=(plan, then), name="speech-feed",
                          daemon=True).start()
 
-    def _feed(self, plan: list[tuple[str, float]], then: str) -> None:
+    def _feed(self, plan: list[tuple[str, float]], then: str,
+              stretches: Iterator[Speech] = iter(())) -> None:
         try:
-            for piece, pause in plan:
-                speech = self._tts.piece(piece, pause)
+            made = chain(stretches, (self._tts.piece(piece, pause) for piece, pause in plan))
+            for speech in made:
                 if self._cancel.is_set() or not self._player.append(
                         speech.pcm, speech.samplerate, self.token):
                     return

@@ -36,20 +36,6 @@ def test_short_sentences_are_not_cut_and_nothing_is_lost():
     assert pieces("Hello there.", stream=False) == [("Hello there.", 0.0)]
 
 
-def test_a_reply_starts_with_its_first_few_words_where_a_clause_opens_among_them():
-    # Five words are made in about 150 ms; the cut is before a word opening a clause.
-    assert [p for p, _ in pieces("Trust is something that two people build together.")] == \
-        ["Trust is something", "that two people build together."]
-    assert pieces("Trust is something that two people build.")[0] == ("Trust is something", 0.0)
-    # Never after a word that leans on the next, nor leaving a tail under three words.
-    assert [p for p, _ in pieces("And when or if we decide to forgive someone, it needs to be 100%.")][0] \
-        == "And when or if we decide to forgive someone,"
-    assert [p for p, _ in pieces("How do you feel about that?")] == ["How do you feel about that?"]
-    # No cut without a clause word: "looks at" stays one phrase.
-    assert pieces("This part looks at trust itself and at little else.")[0][0] == \
-        "This part looks at trust itself and at little else."
-
-
 # ---------------------------------------------------------------- voices
 
 
@@ -59,7 +45,7 @@ def test_the_neural_voice_is_the_default_where_installed():
     assert tts.engine == "piper" and tts.voice == "joe"
     s = tts.synth("Trust is something two people build together.")
     assert s.samplerate == 22050 and 1.0 < s.seconds < 6.0
-    assert 0.5 * 32767 < np.abs(s.pcm).max() <= 32767
+    assert 0.4 * 32767 < np.abs(s.pcm).max() <= 32767  # a quiet sentence at its gain (piper._gain)
 
 
 def test_without_the_neural_voice_one_note_and_espeak(monkeypatch, tmp_path):
