@@ -268,6 +268,8 @@ RULES_DANGER = [
     "i used to self harm and i started again this week",
     "he said i owed him sex because he pays for everything",
     "i can hear him downstairs and i don't know what mood he's in",
+    "he grabbed my arm hard when i asked about her",
+    "she twisted my wrist until i gave her my phone",
 ]
 RULES_ORDINARY = [
     "he hurt my feelings",
@@ -280,4 +282,5 @@ RULES_ORDINARY = [
     "i relapsed on chocolate this week",
     "after friday none of this is going to matter because the project's over",
     "he took my passport to the post office to renew it for me",
+    "he squeezed my hand tight all through the funeral",
 ]

@@ -53,6 +53,11 @@ from assistant.safety.prefilter import Literals, Rule
 _MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
+FIRM = "(?#firm)"
+"""Marks a rule in safety.toml that the learned backstop never sets aside (a
+regular-expression comment: it matches nothing)."""
+
+
 @dataclass
 class SafetyHit:
     category: str
@@ -105,6 +110,7 @@ class SafetyNet:
             return Rule(p, prefilter)
 
         self._rules = [(cat, rx(p)) for cat, ps in patterns.items() for p in ps]
+        self._rules.sort(key=lambda r: not r[1].pattern.startswith(FIRM))  # they name the hit
         self._exclude = [rx(p) for p in exclude]
         self._scorers = [
             _Scorer(cat, *[[rx(p) for p in s.get(k, [])] for k in ("anchors", "boost", "soften")])
@@ -174,7 +180,9 @@ class SafetyNet:
         it scores below its veto (the classifier's ``veto``, 0.05 in the
         packaged weights: only a sentence it is nearly sure is harmless;
         chosen on sets the rules were never tuned on) is set aside. Rules match
-        words; "i'd never hurt myself" and "she'll strangle me if i leave the seat up" fire them."""
+        words; "i'd never hurt myself" and "she'll strangle me if i leave the seat up" fire them.
+        A rule marked FIRM names an act that is violence in any sentence, and
+        is never set aside."""
         t = self.normalise(text)
         if not t:
             return None
@@ -184,7 +192,7 @@ class SafetyNet:
         p = self.model.prob(text)
         clf = self.model.classifier
         if hit is not None:
-            return hit if p >= clf.veto else None
+            return hit if p >= clf.veto or hit.pattern.startswith(FIRM) else None
         if p < clf.threshold:
             return None
         return SafetyHit("unclear", f"model {p:.3f} >= {clf.threshold:.3f}", "model")

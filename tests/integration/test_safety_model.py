@@ -46,6 +46,18 @@ def test_the_shipped_net_has_its_learned_layer():
     assert net.model is not None, net.model_error
 
 
+def test_a_firm_rule_is_never_set_aside_by_the_learned_layer():
+    """The learned layer sets aside a rule's hit it is nearly sure is harmless;
+    an act of violence on the person's body, in any sentence, stands."""
+    net = load_safety()
+    said = "he grabbed my arm hard when i asked about her"
+    assert net.model is not None and net.model.prob(said) < net.model.classifier.veto, \
+        "the layer itself would set it aside"
+    hit = net.check(said)
+    assert hit is not None and hit.category == "violence", hit
+    assert net.check("he grabbed my arm to stop me stepping out in front of a bus") is None
+
+
 def test_without_the_model_the_rules_still_work_and_say_why(tmp_path, monkeypatch):
     monkeypatch.setenv("REFLECT_SAFETY_MODEL", str(tmp_path / "nowhere"))
     rules = tmp_path / "safety.toml"
