@@ -340,3 +340,30 @@ class RoomNoise:
         if self._proc is not None:
             self._proc.terminate()
         self._thread.join(5)
+
+
+def speak_on_card(card: Card, tts, text: str, limit: float = 60.0) -> tuple[float, float]:
+    """Say ``text`` as a session does (``SpeechFeed``) on ``card``'s speaker,
+    recorded from its monitor: (seconds until playing began, seconds from
+    the first sound heard to the last; 0 when nothing was heard)."""
+    import time
+
+    from assistant.voice.devices import Player
+    from assistant.voice.speaking import SpeechFeed
+
+    player = Player(card.spk)
+    rec = Recorder(f"{card.spk}.monitor")
+    try:
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        feed = SpeechFeed(tts, player, text)
+        started = time.monotonic() - t0
+        while player.playing or feed.pending:
+            time.sleep(0.05)
+            assert time.monotonic() - t0 < limit, f"still speaking after {limit:.0f} s"
+        time.sleep(0.3)
+    finally:
+        player.close()
+        pcm = rec.stop()
+    sound = np.nonzero(levels(pcm[2 * rec.index_at(t0):]) > 0.003)[0]
+    return started, (sound[-1] - sound[0]) * 0.01 if len(sound) else 0.0

@@ -239,10 +239,10 @@ def _note(message: str) -> None:
 
 def run_voice(args: argparse.Namespace, engine: Any, store: Any) -> int:
     """The hands-free session. Exit 3 when there is no microphone or speaker."""
+    from assistant.dialog.events import Say, Started
     from assistant.hearing.recognisers import AsrError
     from assistant.speech.tts import TtsError
     from assistant.voice.devices import AudioDeviceError
-    from assistant.dialog.events import Say, Started
     from assistant.voice.session import VoiceSession
 
     opening = engine.handle(Started())  # known before the devices open: its words are made meanwhile

@@ -231,8 +231,12 @@ class Tts:
         self._keep(text, pause, Speech(np.concatenate(parts) if parts else
                                        np.zeros(0, dtype=np.int16), rate))
 
+    def _key(self, text: str, pause: float) -> tuple:
+        """What a piece's speech depends on."""
+        return (text, pause, self.engine, self.voice, self._rate, self.volume)
+
     def _hit(self, text: str, pause: float) -> Optional[Speech]:
-        key = (text, pause, self.engine, self.voice, self._rate, self.volume)
+        key = self._key(text, pause)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -240,7 +244,7 @@ class Tts:
             return hit
 
     def _keep(self, text: str, pause: float, speech: Speech) -> Speech:
-        key = (text, pause, self.engine, self.voice, self._rate, self.volume)
+        key = self._key(text, pause)
         with self._lock:
             self._cache[key] = speech
             self._cached += speech.pcm.nbytes
@@ -256,7 +260,7 @@ class Tts:
 
     def cached(self, text: str, pause: float) -> bool:
         with self._lock:
-            return (text, pause, self.engine, self.voice, self._rate, self.volume) in self._cache
+            return self._key(text, pause) in self._cache
 
     def stream(self, text: str) -> Iterator[Speech]:
         """The speech for ``text`` piece by piece, each as soon as it is made."""

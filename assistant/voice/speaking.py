@@ -56,6 +56,31 @@ def enough_in_hand(in_hand: float, per_word: float, plan: list[tuple[str, float]
     return True
 
 
+def _made_ahead(tts: Tts, plan: list[tuple[str, float]]) -> list[Speech]:
+    """Pieces taken from the front of ``plan`` and made before speech starts:
+    until they cover the making of the rest (``enough_in_hand``) or MAX_HOLD."""
+    ready: list[Speech] = []
+    made_in = made = 0.0  # seconds spent synthesising, and of speech so made
+    words, spoken = 0, 0.0  # ... and the words and seconds of them without added pauses
+    started = time.monotonic()
+    while plan:
+        piece, pause = plan.pop(0)
+        fresh = not tts.cached(piece, pause)
+        t0 = time.monotonic()
+        ready.append(tts.piece(piece, pause))
+        if fresh:
+            made_in, made = made_in + time.monotonic() - t0, made + ready[-1].seconds
+        words += len(piece.split())
+        spoken += ready[-1].seconds - pause
+        in_hand = sum(s.seconds for s in ready)
+        if not plan or enough_in_hand(in_hand, spoken / max(1, words), plan,
+                                      made_in / max(made, 1e-3), tts):
+            break
+        if time.monotonic() - started >= MAX_HOLD:
+            break  # nothing said for too long is worse than a pause within it
+    return ready
+
+
 class SpeechFeed:
     """Plays ``text``'s speech on ``player`` piece by piece."""
 
@@ -65,40 +90,20 @@ class SpeechFeed:
         self._cancel = threading.Event()
         self._fed = threading.Event()
         self.error: Optional[TtsError] = None
+        stretches: Iterator[Speech] = iter(())
         if plan and tts.streams and len(plan[0][0].split()) >= STREAM_WORDS \
                 and not tts.cached(*plan[0]):
             # Heard as it is made: the first stretch plays while the rest of
             # the piece is decoded, and the piece is long enough to cover the
             # making of the next.
             stretches = tts.piece_stream(*plan.pop(0))
-            first = next(stretches, None) or Speech(np.zeros(0, dtype=np.int16), player.samplerate)
-            self.token = player.play(first.pcm, first.samplerate)
-            threading.Thread(target=self._feed, args=(plan, then, stretches), name="speech-feed",
-                             daemon=True).start()
-            return
-        ready: list[Speech] = []
-        made_in = made = 0.0  # seconds spent synthesising, and of speech so made
-        words, spoken = 0, 0.0  # ... and the words and seconds of them without added pauses
-        started = time.monotonic()
-        while plan:
-            piece, pause = plan.pop(0)
-            fresh = not tts.cached(piece, pause)
-            t0 = time.monotonic()
-            ready.append(tts.piece(piece, pause))
-            if fresh:
-                made_in, made = made_in + time.monotonic() - t0, made + ready[-1].seconds
-            words += len(piece.split())
-            spoken += ready[-1].seconds - pause
-            in_hand = sum(s.seconds for s in ready)
-            if not plan or enough_in_hand(in_hand, spoken / max(1, words), plan,
-                                          made_in / max(made, 1e-3), tts):
-                break
-            if time.monotonic() - started >= MAX_HOLD:
-                break  # nothing said for too long is worse than a pause within it
+            ready = [s for s in (next(stretches, None),) if s is not None]
+        else:
+            ready = _made_ahead(tts, plan)
         first = Speech(np.concatenate([s.pcm for s in ready]), ready[0].samplerate) if ready \
             else Speech(np.zeros(0, dtype=np.int16), player.samplerate)
         self.token = player.play(first.pcm, first.samplerate)
-        threading.Thread(target=self._feed, args=(plan, then), name="speech-feed",
+        threading.Thread(target=self._feed, args=(plan, then, stretches), name="speech-feed",
                          daemon=True).start()
 
     def _feed(self, plan: list[tuple[str, float]], then: str,
