@@ -299,6 +299,22 @@ class VoiceRun:
             return time.monotonic()
         return proc
 
+    def user_with_pauses(self, parts: list[str], pauses: list[float], voice: str = "en-us",
+                         speed: int = 150) -> float:
+        """One utterance said in parts with exactly these pauses between them
+        (a person thinking), played as one recording so that neither
+        synthesis nor player start-up lengthens a pause; returns end time."""
+        import time
+
+        from reflectkit.speech import speak_with_pauses, write_wav
+
+        self.spoken += 1
+        audio, _ = speak_with_pauses(parts, pauses, voice, speed)
+        pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
+        wav = write_wav(self.tmp / f"u{len(self.lines)}_{abs(hash(tuple(parts)))}.wav", pcm)
+        play_into_mic(wav, feed=self.feed)
+        return time.monotonic()
+
     def finish(self, timeout: float = 20.0) -> int:
         try:
             rc = self.proc.wait(timeout)

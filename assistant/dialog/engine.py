@@ -310,6 +310,10 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
             tied = [i for i, sc in match.alternatives if sc >= match.score]
             if match.intent != "stop_reading" and "stop_reading" in tied:
                 match = replace(match, intent="stop_reading")
+        if mode == READING_STOPPED and not is_command(match) and self.matcher.says(text, "resume"):
+            # Asked "go on, or next?", words around "carry on" ("okay you can
+            # carry on home", a mishearing of "now") mean go on.
+            return self._finish(self._continue_reading(out))
         if mode == STEP:
             corrected = self._perspective_correction(text)
             if self._chosen is not None:  # one more turn since the choice

@@ -64,6 +64,9 @@ def same_word(a: str, b: str) -> bool:
 # more for words that tell a story rather than give a command ("he", "she").
 UNEXPLAINED = 5.0
 NARRATIVE = 12.0
+# A negation the intent's examples never hold turns the command round ("i
+# can't go on" is no request to go on): off enough to fall below CONFIRM.
+NEGATED = 25.0
 # An example found inside a longer utterance is never quite a whole match.
 INSIDE_WEIGHT = 0.95
 TIE_BREAK = 0.001

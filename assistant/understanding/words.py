@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 from assistant.understanding.examples import (
     INSIDE_WEIGHT,
     NARRATIVE,
+    NEGATED,
     TIE_BREAK,
     TOP_K,
     UNEXPLAINED,
@@ -35,6 +36,8 @@ from assistant.understanding.keywords import (
     GENERIC_ANSWERS,
     GENERIC_KEYWORDS,
     KEYWORD_WHOLE,
+    NEGATION_WINDOW,
+    NEGATORS,
     TIE_SCORE,
     WEAK_GENERIC,
     WEAK_KEYWORDS,
@@ -124,10 +127,17 @@ class IntentMatcher:
     def says(self, text: str, intent: str) -> bool:
         """Whether ``text`` holds, word for word, one of ``intent``'s examples
         of two words or more ("okay, I'm work, let's carry on" holds "let's
-        carry on"): for a mode where only a few things can be meant."""
-        q = f" {self.normalise(text)} "
-        return any(len(e.split()) >= 2 and f" {e} " in q
-                   for e in (self.normalise(x) for x in self.examples.get(intent, ())))
+        carry on"), not negated just before it ("i can't go on"): for a mode
+        where only a few things can be meant."""
+        q = self.normalise(text).split()
+        for e in {self.normalise(x) for x in self.examples.get(intent, ())}:
+            ew = e.split()
+            if len(ew) < 2:
+                continue
+            for i in range(len(q) - len(ew) + 1):
+                if q[i:i + len(ew)] == ew and NEGATORS.isdisjoint(q[max(0, i - NEGATION_WINDOW):i]):
+                    return True
+        return False
 
     def _match(self, text: str) -> Match:
         q = self.normalise(text)
@@ -177,6 +187,8 @@ class IntentMatcher:
         intent = found[0]
         if intent not in COMMANDS or intent in GENERIC_ANSWERS + ("perspective",):
             return None
+        if NEGATORS.intersection(q.split()) - self.vocab.get(intent, frozenset()):
+            return None  # "don't stop", "i can't go on": the command turned round
         if (intent in SECTION_INTENTS) != bool(templated):
             return None  # a part of the article without its name, or a name without a part
         return intent, section if templated else None
@@ -200,7 +212,8 @@ class IntentMatcher:
         """The utterance's content words that neither the example nor another
         example of the same intent accounts for ("i need some time to collect
         myself can we pause" is all pause words), and the points off for
-        them: more for words that tell a story ("he", "she")."""
+        them: more for words that tell a story ("he", "she") and most for a
+        negation (never near its plain form: "cant" is not "can")."""
         ex = self._example_words.get(example)
         if ex is None:
             ex = self._example_words[example] = frozenset(example.split())
@@ -209,11 +222,12 @@ class IntentMatcher:
         for w in words:
             if w in ex or w in vocab:
                 continue
-            similar = self._similar(w)
-            if not ex.isdisjoint(similar) or not vocab.isdisjoint(similar):
-                continue
+            if w not in NEGATORS:
+                similar = self._similar(w)
+                if not ex.isdisjoint(similar) or not vocab.isdisjoint(similar):
+                    continue
             n += 1
-            off += UNEXPLAINED + NARRATIVE * (w in self.narrative)
+            off += UNEXPLAINED + NARRATIVE * (w in self.narrative) + NEGATED * (w in NEGATORS)
         return n, off
 
     def _rerank(self, pools) -> list[tuple[str, float]]:

@@ -26,12 +26,9 @@ BYE = r"^Reflect: .*goodbye\.$"
 
 
 def answer_with_pause(run: VoiceRun, parts: list[str], pause: float, voice: str) -> None:
-    """An answer said in two goes, thinking in between."""
+    """An answer said in two goes, thinking in between for ``pause`` s."""
     run.wait_listening()
-    for i, part in enumerate(parts):
-        if i:
-            time.sleep(pause)
-        run.user(part, voice)
+    run.user_with_pauses(parts, [pause] * (len(parts) - 1), voice)
 
 
 def natural_session(run: VoiceRun, voices: tuple[str, ...]) -> dict:

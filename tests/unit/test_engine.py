@@ -152,6 +152,19 @@ def test_on_a_break_a_resume_phrase_among_other_words_resumes(words):
     assert d.engine.mode == "step" and not d.progress.paused
 
 
+@pytest.mark.parametrize("words,reading", [("okay you can carry on home", True),
+                                           ("no i can't go on", False)])
+def test_after_stop_a_go_on_phrase_among_other_words_goes_on(words, reading):
+    d = fresh()
+    d.engine.handle(Heard("yes"))
+    d.engine.handle(Interrupted())
+    d.say("stop")
+    d.said.clear()
+    d.say(words)
+    assert any(s.kind == "reading" for s in d.said) is reading
+    assert (d.engine.mode == "reading_stopped") is not reading
+
+
 def test_stop_reading_and_unsure_answers():
     d = fresh()
     d.say("no")

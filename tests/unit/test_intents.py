@@ -283,3 +283,16 @@ def test_the_assistants_name_is_dropped_only_where_it_addresses_it(matcher, text
 def test_one_word_of_an_example_is_not_the_example(matcher, text):
     """"answer" alone is not "i don't want to answer that" (next)."""
     assert matcher.match(text).intent not in ("next", "quit")
+
+
+@pytest.mark.parametrize("text", ["i can't go on", "no i can't go on", "don't stop",
+                                  "i don't want to carry on", "please don't continue"])
+def test_a_negated_command_is_not_the_command(matcher, text):
+    """"can't" is never near "can": the command turned round is not taken."""
+    assert understood(matcher, text) not in ("resume", "stop_reading")
+
+
+def test_says_finds_a_phrase_among_other_words_unless_negated(matcher):
+    assert matcher.says("okay you can carry on home", "resume")
+    assert not matcher.says("no i can't go on", "resume")
+    assert not matcher.says("carry", "resume")
