@@ -101,3 +101,6 @@ def hearing_dir(name: str) -> Path:
 # Who is speaking (scripts/eval_perspectives.py): one file per perspective,
 # each person marked split "dev" (tuned on) or "fresh" (not yet measured).
 PERSPECTIVES = DEVELOPMENT / "perspectives"
+PERSPECTIVE_TRAINING = TRAINING / "perspectives"
+"""openings.tsv: what people say when asked which situation fits them, written
+for training the perspective reader (scripts/train_perspective.py) only."""

@@ -4,7 +4,9 @@ Reads data/development/perspectives/*.jsonl (one person per line: their true
 perspective, what they say when asked which situation fits, and what they
 say when it was taken wrongly). For each person, a fresh engine declines the
 offer to read the introduction, hears the opening at the choice step, and,
-when the situation it took is wrong, hears the correction.
+when the situation it took is wrong, hears the correction. An opening the
+safety net's learned layer takes for possible danger is asked about first
+("are you safe?"); the person says yes, and the opening is then taken.
 
 Counts per perspective: right the first time; asked again (nothing taken:
 safe, costs a turn); wrong (a confident wrong path); and, of the wrong ones,
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.dialog.events import Heard, Listen, Started  # noqa: E402
 from assistant.dialog.runner import drive  # noqa: E402
+from assistant.dialog.modes import SAFETY_CHECK  # noqa: E402
 from assistant.dialog.session import load_content, new_engine  # noqa: E402
 from reflectkit.data import PERSPECTIVES as DATA  # noqa: E402
 
@@ -67,24 +70,28 @@ def people(split: str) -> list[dict]:
     return out
 
 
-def judge(content, person: dict, seed: int) -> tuple[str, str | None, str | None]:
-    """(first outcome: right | asked | wrong, perspective taken, after the correction)."""
+def judge(content, person: dict, seed: int) -> tuple[str, str | None, str | None, bool]:
+    """(first outcome: right | asked | wrong, perspective taken, after the
+    correction, whether a safety check came first)."""
     engine = new_engine(content, None, seed=seed)
     port = _Quiet()
     drive(engine, port, Started())
     drive(engine, port, Heard("no"))  # not now, thanks: to the choice
     drive(engine, port, Heard(person["opening"]))
+    checked = engine.mode == SAFETY_CHECK
+    if checked:  # "are you safe?": nobody here is in danger now
+        drive(engine, port, Heard("yes I'm safe"))
     taken = engine.p.perspective or None  # "" until one is chosen
     truth = person["perspective"]
     if taken is None:
-        return "asked", None, None
+        return "asked", None, None, checked
     if taken == truth:
-        return "right", taken, None
+        return "right", taken, None, checked
     corrected = None
     if person.get("correction"):
         drive(engine, port, Heard(person["correction"]))
         corrected = engine.p.perspective or None
-    return "wrong", taken, corrected
+    return "wrong", taken, corrected, checked
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     content = load_content()
     rows: dict[str, dict[str, int]] = {p: {"n": 0, "right": 0, "asked": 0, "wrong": 0, "put right": 0}
                                        for p in PERSPECTIVES}
+    checks = 0
     for i, person in enumerate(people(args.split)):
-        outcome, taken, corrected = judge(content, person, seed=i)
+        outcome, taken, corrected, checked = judge(content, person, seed=i)
+        checks += checked
         row = rows[person["perspective"]]
         row["n"] += 1
         row[outcome] += 1
@@ -112,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         if r["n"]:
             print(f"| {name} | {r['n']} | {r['right']} ({100 * r['right'] / r['n']:.0f} %) | {r['asked']} | "
                   f"{r['wrong']} | {r['put right']} of {r['wrong']} |")
+    print(f"\n{checks} opening(s) heard as possible danger first: asked \"are you safe?\", "
+          "answered \"yes I'm safe\", then taken as said.")
     return 0
 
 

@@ -12,7 +12,7 @@ from assistant.content.words import DECLINES, alternation
 from assistant.dialog.events import Action, Heard, Say
 from assistant.dialog.modes import ANSWERS, HEAVY_OFFER, STEP
 from assistant.storage.records import JournalEntry, Progress
-from assistant.understanding.decide import step_examples
+from assistant.understanding.decide import step_answer, step_examples
 from assistant.understanding.match import CONFIRM, NONE, Match
 
 
@@ -52,7 +52,10 @@ class Answers:
         section, step_id, _ = self._chosen
         choice = self.script.by_id(section).steps[step_id]
         rest = text.strip()[words.end():] if words else text
-        found = self.matcher.match_step(rest, {n: i.examples for n, i in choice.intents.items()})
+        found = self.matcher.match_step(rest, step_examples(choice))
+        if found.intent == NONE:  # the reader alone never turns an answer into a correction
+            return None
+        found = step_answer(self.matcher, rest, choice, step_examples(choice))
         intent = choice.intents.get(found.intent)
         if intent is None or not intent.perspective or intent.perspective == self.p.perspective:
             return None

@@ -115,6 +115,10 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
         self.pending: Match | None = None
         self._mode_before_quit = STEP
         self._mode_before_check = STEP
+        self._held: str | None = None
+        """The answer a safety check interrupted, taken once the person is safe."""
+        self._cleared: str | None = None
+        """... which, being taken again, the safety net has already weighed."""
         self._return_to: tuple[str, str] | None = None
         self._saved: Progress | None = None
         self._heavy_next = "end"
@@ -274,7 +278,7 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
             if barged_in and self.mode == READING_STOPPED:
                 return self._finish(self._continue_reading(out))
             return self._finish(self._miss(out))
-        hit = self.safety.check(text)
+        hit = self.safety.check(text) if text != self._cleared else None
         if hit is not None and (hit.layer != "model" or self.mode == SAFETY_CHECK):
             return self._finish(self._safety(out), self._entry(text, "safety"))
         match = self.matcher.match(text)
@@ -283,10 +287,10 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
         if self.mode == SAFETY_CHECK:
             says_safe = match.intent == "yes" or (SAYS_SAFE.match(text.lower()) and not HEDGED.search(text.lower()))
             if says_safe and event.confidence >= 0.5:
-                return self._finish(self._safe_after_all(out), self._entry(text, "safety_check"))
+                return self._finish(self._safe_after_all(out))  # "yes, I'm safe" is no reflection
             return self._finish(self._safety(out), self._entry(text, "safety"))
         if hit is not None:
-            return self._finish(self._safety_check(out), self._entry(text, "safety_check"))
+            return self._finish(self._safety_check(out, text), self._entry(text, "safety_check"))
         if self.mode == CONFIRM_QUIT:
             if match.intent in ("yes", "quit") and event.confidence >= 0.5:
                 return self._finish(self._quit(out, confirmed=True))

@@ -46,7 +46,7 @@ class Memory:
 
     def _remember(self, entry: JournalEntry) -> None:
         """Keep an answer just taken; a continued answer takes its first part's place."""
-        if entry.amends and self.kept:
+        if entry.amends and self.kept and (self.kept[-1].section, self.kept[-1].step) == (entry.section, entry.step):
             self.kept[-1] = entry
         else:
             self.kept.append(entry)

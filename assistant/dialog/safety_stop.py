@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.dialog.events import Action, Say
-from assistant.dialog.modes import ANSWERS, PAUSED, SAFETY_CHECK
+from assistant.dialog.events import Action, Heard, Say
+from assistant.dialog.modes import ANSWERS, PAUSED, SAFETY_CHECK, STEP
 from assistant.safety.rules import SafetyHit
 from assistant.understanding.match import NONE, Match
 
@@ -42,16 +42,27 @@ class SafetyStop:
         out.append(self._listen())
         return out
 
-    def _safety_check(self, out: list[Action]) -> list[Action]:
+    def _safety_check(self, out: list[Action], text: str = "") -> list[Action]:
         """Only the learned layer heard danger: point to help and ask, rather
-        than stop an exercise on a guess (its false alarms are a question)."""
+        than stop an exercise on a guess (its false alarms are a question).
+        ``text``, an answer to the step's question, is held for after."""
         self._mode_before_check = self.mode
+        self._held = text if self.mode == STEP and text else None
         self.mode = SAFETY_CHECK
         out.append(Say(self.phrases.pick("safety_check", self.rng), kind="safety", interruptible=False))
         out.append(self._listen())
         return out
 
     def _safe_after_all(self, out: list[Action]) -> list[Action]:
+        """Safe: the answer the check interrupted is taken as given (in the
+        journal in place of its first, unweighed entry), not asked for again."""
         self.mode = self._mode_before_check
         out.append(self.say("safety_check_safe"))
-        return self._reprompt(out)
+        held, self._held = self._held, None
+        if not held or self.mode != STEP:
+            return self._reprompt(out)
+        self._cleared, self._amending = held, True
+        try:
+            return self._heard(Heard(held), out)
+        finally:
+            self._cleared, self._amending = None, False

@@ -17,6 +17,7 @@ from assistant.dialog.engine import Engine
 from assistant.safety.rules import SafetyNet, load_safety
 from assistant.understanding.loading import load_matcher
 from assistant.understanding.meaning import MeaningIndex, load_not_commands, read_stored
+from assistant.understanding.perspective import PerspectiveReader
 from assistant.understanding.words import IntentMatcher
 
 
@@ -97,7 +98,8 @@ def meaning_for(content: Content, stored: dict | None = None,
     topics = {s.id: names[s.id] + s.about + s.sentences for s in content.script.sections}
     return MeaningIndex(lambda text: encoder.encode(text, tuned=False), content.matcher.examples,
                         load_not_commands(), topics,
-                        read_stored() if stored is None else stored)
+                        read_stored() if stored is None else stored,
+                        reader=PerspectiveReader.load())
 
 
 def new_engine(content: Content, progress=None, seed: int | None = None,

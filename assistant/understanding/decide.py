@@ -20,7 +20,7 @@ taking, which does not know it) 2 and 3.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Protocol, Sequence
 
 from assistant.content.words import ANSWERS
@@ -31,6 +31,7 @@ class _Matcher(Protocol):
     def match(self, text: str) -> Match: ...
     def match_step(self, text: str, intents: dict[str, list[str]]) -> Match: ...
     def normalise(self, text: str) -> str: ...
+    def perspective(self, text: str) -> tuple[str, float] | None: ...
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,18 @@ def step_examples(step) -> dict[str, list[str]]:
     return {n: i.examples for n, i in step.intents.items()}
 
 
+def step_answer(matcher: _Matcher, text: str, step, intents: dict[str, list[str]]) -> Match:
+    """The step's intent ``text`` gives; at the step that asks who is
+    speaking, the perspective reader's view is weighed in (choose_perspective)."""
+    found = matcher.match_step(text, intents)
+    by_perspective = {i.perspective: name for name, i in step.intents.items() if i.perspective}
+    whole = matcher.match(text)
+    if by_perspective and step.kind == "choice" and not (whole.intent in ANSWERS and whole.score >= ACCEPT):
+        # ("i'm not sure" tells no situation, whatever the reader makes of it)
+        found = choose_perspective(found, matcher.perspective(text), by_perspective)
+    return found
+
+
 def decide(matcher: _Matcher, text: str, step=None, guards: Mapping[str, Sequence[str]] | None = None,
            match: Match | None = None, open_question: bool = False) -> Decision:
     """Is ``text`` a command or an answer, at ``step`` (a content Step; None:
@@ -95,7 +108,7 @@ def decide(matcher: _Matcher, text: str, step=None, guards: Mapping[str, Sequenc
     intents = step_examples(step)
     found = None
     if intents and match.intent != NONE:
-        found = matcher.match_step(text, intents)
+        found = step_answer(matcher, text, step, intents)
         if found.intent != NONE and (found.score + STEP_SLACK >= match.score
                                      or answers_perspective(step, match.intent)):
             return Decision(False, match, found)
@@ -104,7 +117,35 @@ def decide(matcher: _Matcher, text: str, step=None, guards: Mapping[str, Sequenc
     if is_command(match):
         return Decision(True, match)
     if found is None:
-        found = matcher.match_step(text, intents) if intents else Match(NONE, 0.0)
+        found = step_answer(matcher, text, step, intents) if intents else Match(NONE, 0.0)
     if found.intent == NONE and match.intent in ANSWERS and match.intent in step.intents:
         found = match
     return Decision(False, match, found)
+
+
+READ_SURE = 0.7
+"""The perspective reader's probability at which its reading of who is
+speaking is taken over the keywords' (chosen on the development people)."""
+READ_DOUBT = 0.6
+"""... and below which the keywords' reading stands against it."""
+
+
+def choose_perspective(found: Match, read: tuple[str, float] | None,
+                       intents: Mapping[str, str]) -> Match:
+    """Who is speaking, at the step that asks: ``found`` is the keywords' and
+    examples' match, ``read`` the reader's (perspective, probability) or None,
+    ``intents`` the step's intent for each perspective. Where they disagree
+    and neither is sure, NONE: the choice is asked again, never guessed."""
+    if read is None:
+        return found
+    perspective, p = read
+    intent = intents.get(perspective)
+    if intent is None:
+        return found
+    if found.intent == intent:  # both readings agree: as sure as the surer
+        return replace(found, score=max(found.score, 100.0 * p))
+    if p >= READ_SURE:
+        return Match(intent, 100.0 * p)
+    if found.intent != NONE and (found.intent not in intents.values() or p < READ_DOUBT):
+        return found
+    return Match(NONE, found.score)

@@ -24,6 +24,7 @@ import numpy as np
 
 from assistant.content.files import content_dir
 from assistant.content.words import alternation, words
+from assistant.understanding.perspective import PerspectiveReader
 
 INDEX_FILE = "meaning_index.npz"
 NOT_COMMANDS_FILE = "not_commands.txt"
@@ -91,8 +92,10 @@ class MeaningIndex:
 
     def __init__(self, encode: Encode, commands: dict[str, list[str]],
                  not_commands: Iterable[str], topics: dict[str, list[str]],
-                 stored: dict[str, np.ndarray] | None = None, slot: str = "{section}") -> None:
+                 stored: dict[str, np.ndarray] | None = None, slot: str = "{section}",
+                 reader: PerspectiveReader | None = None) -> None:
         self._encode_text = encode
+        self._reader = reader
         self._recent: dict[str, np.ndarray] = {}
         stored = stored or {}
         self._texts: list[str] = []
@@ -125,6 +128,13 @@ class MeaningIndex:
                 self._recent.clear()
             v = self._recent[text] = self._encode_text(text)
         return v
+
+    def perspective(self, text: str, words: list[str]) -> tuple[str, float] | None:
+        """(perspective, probability) of who is speaking (``words``: ``text``
+        normalised), or None without a reader."""
+        if self._reader is None:
+            return None
+        return self._reader.read(self._encode(text), words)
 
     def command(self, text: str) -> tuple[str, float, float] | None:
         """(intent, similarity, lead over the nearest not-command) of the

@@ -124,20 +124,19 @@ class IntentMatcher:
         self._last = (text, m)
         return m
 
+    def perspective(self, text: str) -> tuple[str, float] | None:
+        """Who is speaking (perspective.py); None without understanding by meaning."""
+        return self.meaning.perspective(text, self.normalise(text).split()) if self.meaning else None
+
     def says(self, text: str, intent: str) -> bool:
         """Whether ``text`` holds, word for word, one of ``intent``'s examples
         of two words or more ("okay, I'm work, let's carry on" holds "let's
         carry on"), not negated just before it ("i can't go on"): for a mode
         where only a few things can be meant."""
         q = self.normalise(text).split()
-        for e in {self.normalise(x) for x in self.examples.get(intent, ())}:
-            ew = e.split()
-            if len(ew) < 2:
-                continue
-            for i in range(len(q) - len(ew) + 1):
-                if q[i:i + len(ew)] == ew and NEGATORS.isdisjoint(q[max(0, i - NEGATION_WINDOW):i]):
-                    return True
-        return False
+        phrases = [e.split() for e in {self.normalise(x) for x in self.examples.get(intent, ())}]
+        return any(len(e) >= 2 and q[i:i + len(e)] == e and NEGATORS.isdisjoint(q[max(0, i - NEGATION_WINDOW):i])
+                   for e in phrases for i in range(len(q) - len(e) + 1))
 
     def _match(self, text: str) -> Match:
         q = self.normalise(text)

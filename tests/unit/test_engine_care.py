@@ -170,3 +170,24 @@ def test_accepting_the_offer_of_a_moment_pauses():
     d.say("someone keeping their promises over a long time")
     d.say("yes please")
     assert d.progress.paused
+
+
+def test_an_answer_a_safety_check_interrupted_is_taken_once_safe_not_asked_again():
+    """At the question of who is speaking, an opening the learned layer took
+    for possible danger is asked about; "yes I'm safe" takes it as said: the
+    perspective is chosen, the next question asked, one journal entry kept."""
+    opening = "my husband had a second phone he kept in his gym bag and he won't show me what's on it"
+    d = fresh()
+    d.say("no")  # not now: to the question of who is speaking
+    assert d.progress.step == "who"
+    d.engine.safety = _Guessing(d.engine.safety, opening)
+    d.say(opening)
+    assert d.engine.mode == "safety_check"
+    d.said.clear()
+    d.say("yes I'm safe")
+    assert d.progress.perspective == "hurt" and d.progress.step != "who"
+    first, taken = [e for e in d.entries if e.answer == opening]
+    assert first.intent == "safety_check" and taken.intent == "hurt"
+    assert taken.amends and (taken.section, taken.step) == (first.section, first.step)  # in its place
+    assert "yes I'm safe" not in [e.answer for e in d.entries]
+    assert d.said[-1].text.endswith("?")
