@@ -102,5 +102,6 @@ def hearing_dir(name: str) -> Path:
 # each person marked split "dev" (tuned on) or "fresh" (not yet measured).
 PERSPECTIVES = DEVELOPMENT / "perspectives"
 PERSPECTIVE_TRAINING = TRAINING / "perspectives"
-"""openings.tsv: what people say when asked which situation fits them, written
-for training the perspective reader (scripts/train_perspective.py) only."""
+"""openings*.tsv (what people say when asked which situation fits them) and
+corrections.tsv (what they say when it was taken wrongly), written for
+training the perspective reader (scripts/train_perspective.py) only."""

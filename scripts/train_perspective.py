@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 import time
 from pathlib import Path
@@ -32,9 +31,9 @@ from assistant.content.files import content_dir  # noqa: E402
 from assistant.dialog.session import load_content  # noqa: E402
 from assistant.models.encoder import SentenceEncoder, find_model_dir  # noqa: E402
 from assistant.understanding.perspective import HEAD_FILE, train  # noqa: E402
-from reflectkit.data import PERSPECTIVE_TRAINING, PERSPECTIVES  # noqa: E402
+from eval_perspectives import PERSPECTIVES as NAMES, people  # noqa: E402
+from reflectkit.data import PERSPECTIVE_TRAINING  # noqa: E402
 
-NAMES = ("hurt", "hurter", "both", "reflect")
 FOLDS = 5
 
 
@@ -46,18 +45,6 @@ def openings(paths: list[Path]) -> tuple[list[str], list[str]]:
                 if row.get("perspective") in NAMES and (row.get("text") or "").strip():
                     labels.append(row["perspective"])
                     texts.append(row["text"].strip())
-    return texts, labels
-
-
-def dev_people() -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    for name in NAMES:
-        for line in (PERSPECTIVES / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                p = json.loads(line)
-                if p.get("split") == "dev":
-                    texts.append(p["opening"])
-                    labels.append(p["perspective"])
     return texts, labels
 
 
@@ -93,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         right += round(acc * len(test))
     print(f"cross-validated ({FOLDS} folds): {right}/{len(texts)} = {100 * right / len(texts):.1f} %")
     reader = train(x, words, labels, NAMES)
-    dt, dl = dev_people()
+    dev = people("dev")
+    dt, dl = [p["opening"] for p in dev], [p["perspective"] for p in dev]
     dx = np.stack([encoder.encode(t, tuned=False) for t in dt])
     acc, read = accuracy(reader, dx, [normalise(t).split() for t in dt], dl)
     print(f"alone on the development people: {100 * acc:.1f} % of {len(dl)}")

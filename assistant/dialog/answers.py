@@ -12,7 +12,7 @@ from assistant.content.words import DECLINES, alternation
 from assistant.dialog.events import Action, Heard, Say
 from assistant.dialog.modes import ANSWERS, HEAVY_OFFER, STEP
 from assistant.storage.records import JournalEntry, Progress
-from assistant.understanding.decide import step_answer, step_examples
+from assistant.understanding.decide import read_who, step_examples
 from assistant.understanding.match import CONFIRM, NONE, Match
 
 
@@ -55,7 +55,7 @@ class Answers:
         found = self.matcher.match_step(rest, step_examples(choice))
         if found.intent == NONE:  # the reader alone never turns an answer into a correction
             return None
-        found = step_answer(self.matcher, rest, choice, step_examples(choice))
+        found = read_who(self.matcher, rest, choice, found)
         intent = choice.intents.get(found.intent)
         if intent is None or not intent.perspective or intent.perspective == self.p.perspective:
             return None

@@ -117,8 +117,6 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
         self._mode_before_check = STEP
         self._held: str | None = None
         """The answer a safety check interrupted, taken once the person is safe."""
-        self._cleared: str | None = None
-        """... which, being taken again, the safety net has already weighed."""
         self._return_to: tuple[str, str] | None = None
         self._saved: Progress | None = None
         self._heavy_next = "end"
@@ -267,7 +265,10 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
         return out
 
     # ------------------------------------------------------------- heard
-    def _heard(self, event: Heard, out: list[Action], barged_in: bool = False) -> list[Action]:
+    def _heard(self, event: Heard, out: list[Action], barged_in: bool = False,
+               weighed: bool = False) -> list[Action]:
+        """``weighed``: the safety net has already heard these words (an
+        answer held over a safety check, taken once the person is safe)."""
         text = event.text.strip()
         self.silences = 0
         if not text:
@@ -278,7 +279,7 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
             if barged_in and self.mode == READING_STOPPED:
                 return self._finish(self._continue_reading(out))
             return self._finish(self._miss(out))
-        hit = self.safety.check(text) if text != self._cleared else None
+        hit = None if weighed else self.safety.check(text)
         if hit is not None and (hit.layer != "model" or self.mode == SAFETY_CHECK):
             return self._finish(self._safety(out), self._entry(text, "safety"))
         match = self.matcher.match(text)

@@ -61,8 +61,8 @@ class SafetyStop:
         held, self._held = self._held, None
         if not held or self.mode != STEP:
             return self._reprompt(out)
-        self._cleared, self._amending = held, True
+        self._amending = True  # in place of its unweighed journal entry
         try:
-            return self._heard(Heard(held), out)
+            return self._heard(Heard(held), out, weighed=True)
         finally:
-            self._cleared, self._amending = None, False
+            self._amending = False

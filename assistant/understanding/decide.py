@@ -82,16 +82,22 @@ def step_examples(step) -> dict[str, list[str]]:
     return {n: i.examples for n, i in step.intents.items()}
 
 
-def step_answer(matcher: _Matcher, text: str, step, intents: dict[str, list[str]]) -> Match:
-    """The step's intent ``text`` gives; at the step that asks who is
-    speaking, the perspective reader's view is weighed in (choose_perspective)."""
-    found = matcher.match_step(text, intents)
+def read_who(matcher: _Matcher, text: str, step, found: Match) -> Match:
+    """``found``, the step's intent by keywords and examples; at the step
+    that asks who is speaking, with the perspective reader's view weighed in
+    (choose_perspective)."""
     by_perspective = {i.perspective: name for name, i in step.intents.items() if i.perspective}
+    if not by_perspective or step.kind != "choice":
+        return found
     whole = matcher.match(text)
-    if by_perspective and step.kind == "choice" and not (whole.intent in ANSWERS and whole.score >= ACCEPT):
-        # ("i'm not sure" tells no situation, whatever the reader makes of it)
-        found = choose_perspective(found, matcher.perspective(text), by_perspective)
-    return found
+    if whole.intent in ANSWERS and whole.score >= ACCEPT:
+        return found  # "i'm not sure" tells no situation, whatever the reader makes of it
+    return choose_perspective(found, matcher.perspective(text), by_perspective)
+
+
+def step_answer(matcher: _Matcher, text: str, step, intents: dict[str, list[str]]) -> Match:
+    """The step's intent ``text`` gives (read_who at the question who is speaking)."""
+    return read_who(matcher, text, step, matcher.match_step(text, intents))
 
 
 def decide(matcher: _Matcher, text: str, step=None, guards: Mapping[str, Sequence[str]] | None = None,
