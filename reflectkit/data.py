@@ -104,4 +104,8 @@ PERSPECTIVES = DEVELOPMENT / "perspectives"
 PERSPECTIVE_TRAINING = TRAINING / "perspectives"
 """openings*.tsv (what people say when asked which situation fits them) and
 corrections.tsv (what they say when it was taken wrongly), written for
-training the perspective reader (scripts/train_perspective.py) only."""
+training the perspective reader (scripts/train_reader.py perspective) only."""
+STEP_ANSWER_TRAINING = TRAINING / "step_answers"
+"""answers_*.tsv: answers to the yes/no reflection questions, each labelled
+yes, no, unsure or other, written for training the gist reader
+(scripts/train_reader.py gist) only."""

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from assistant import __version__
+from assistant import __version__, models_loaded
 from assistant.cli.options import EXIT_BAD_FILE, EXIT_ERROR, EXIT_NO_AUDIO, EXIT_OK, add_voice_options  # noqa: F401
 from assistant.content.files import ContentError
 from assistant.storage.store import Store, StoreError
@@ -134,6 +134,7 @@ def cmd_session(args: argparse.Namespace) -> int:
         print(f"reflect: {notice}", file=sys.stderr)
     if args.text:
         _report_safety(content)
+        models_loaded()  # all loaded: the encoder's temporaries now come from the heap
     else:  # once the net is loaded, behind the welcome
         import threading
 

@@ -41,6 +41,9 @@ class StepIntent:
     next: str | None
     perspective: str | None = None
     keywords: list[str] = field(default_factory=list)
+    means: str | None = None
+    """At a yes/no question: the answer this one gives ("i went through his
+    phone" to "have you felt the urge to check?" is a yes)."""
 
 
 @dataclass
@@ -55,6 +58,9 @@ class Step:
     intents: dict[str, StepIntent] = field(default_factory=dict)
     default: str | None = None
     """For a choice step: the intent taken after repeated misses."""
+    story: str | None = None
+    """At a yes/no question: the answer that telling something gives ("do you
+    have a sense of why?" "he was lonely" is a yes), where it is one."""
 
 
 @dataclass
@@ -159,12 +165,15 @@ class _Check:
 
 
 def _load_intent(c: _Check, name: str) -> StepIntent:
-    c.only(("examples", "keywords", "ack", "next", "perspective"))
+    c.only(("examples", "keywords", "ack", "next", "perspective", "means"))
     generic = name in GENERIC_ANSWERS
     examples = c.texts("examples", 0 if generic else MIN_EXAMPLES, default=[] if generic else ...)
     perspective = c.get("perspective", str, None)
     if perspective is not None and perspective not in PERSPECTIVES:
         raise c.fail("perspective", f"'{perspective}' is not one of {', '.join(PERSPECTIVES)}")
+    means = c.get("means", str, None)
+    if means is not None and means not in GENERIC_ANSWERS:
+        raise c.fail("means", f"'{means}' is not one of {', '.join(GENERIC_ANSWERS)}")
     keywords = [k.lower() for k in c.texts("keywords", 1, default=[])]
     for i, k in enumerate(keywords):
         if not re.fullmatch(r"[a-z']+\*?(?: +[a-z']+\*?)*", k):
@@ -177,11 +186,12 @@ def _load_intent(c: _Check, name: str) -> StepIntent:
         ack=c.texts("ack", MIN_PHRASINGS, default=[]),
         next=c.get("next", str, None),
         perspective=perspective,
+        means=means,
     )
 
 
 def _load_step(c: _Check, step_id: str) -> Step:
-    c.only(("kind", "say", "ack", "next", "heavy", "perspectives", "intents", "default"))
+    c.only(("kind", "say", "ack", "next", "heavy", "perspectives", "intents", "default", "story"))
     kind = c.text("kind")
     if kind not in STEP_KINDS:
         raise c.fail("kind", f"'{kind}' is not one of {', '.join(STEP_KINDS)}")
@@ -197,6 +207,9 @@ def _load_step(c: _Check, step_id: str) -> Step:
     default = c.get("default", str, None)
     if default is not None and default not in intents:
         raise c.fail("default", f"'{default}' names no intent of this step")
+    story = c.get("story", str, None)
+    if story is not None and story not in intents:
+        raise c.fail("story", f"'{story}' names no intent of this step")
     return Step(
         id=step_id,
         kind=kind,
@@ -206,6 +219,7 @@ def _load_step(c: _Check, step_id: str) -> Step:
         heavy=c.get("heavy", bool, False),
         perspectives=c.perspectives("perspectives"),
         intents=intents,
+        story=story,
         default=default,
     )
 

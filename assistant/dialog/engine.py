@@ -286,7 +286,8 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
         if not safety_stands(hit, match):
             hit = None
         if self.mode == SAFETY_CHECK:
-            says_safe = match.intent == "yes" or (SAYS_SAFE.match(text.lower()) and not HEDGED.search(text.lower()))
+            said = text.lower()
+            says_safe = (match.intent == "yes" or SAYS_SAFE.match(said)) and not HEDGED.search(said)
             if says_safe and event.confidence >= 0.5:
                 return self._finish(self._safe_after_all(out))  # "yes, I'm safe" is no reflection
             return self._finish(self._safety(out), self._entry(text, "safety"))

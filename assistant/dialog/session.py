@@ -17,7 +17,7 @@ from assistant.dialog.engine import Engine
 from assistant.safety.rules import SafetyNet, load_safety
 from assistant.understanding.loading import load_matcher
 from assistant.understanding.meaning import MeaningIndex, load_not_commands, read_stored
-from assistant.understanding.perspective import PerspectiveReader
+from assistant.understanding.reader import GIST_HEAD, PERSPECTIVE_HEAD, TextReader
 from assistant.understanding.words import IntentMatcher
 
 
@@ -99,7 +99,13 @@ def meaning_for(content: Content, stored: dict | None = None,
     return MeaningIndex(lambda text: encoder.encode(text, tuned=False), content.matcher.examples,
                         load_not_commands(), topics,
                         read_stored() if stored is None else stored,
-                        reader=PerspectiveReader.load())
+                        readers=_readers())
+
+
+def _readers() -> dict[str, TextReader]:
+    """The shipped readers (understanding/reader.py) whose heads are present."""
+    heads = {"perspective": TextReader.load(PERSPECTIVE_HEAD), "gist": TextReader.load(GIST_HEAD)}
+    return {what: reader for what, reader in heads.items() if reader is not None}
 
 
 def new_engine(content: Content, progress=None, seed: int | None = None,

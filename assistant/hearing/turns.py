@@ -261,6 +261,7 @@ def load_whisper_in_background(on_error: Callable[[str], None],
     from assistant.hearing.whisper import Whisper, WhisperUnavailable, find_model
 
     if find_model() is None:
+        models_loaded()  # no Whisper to wait for (see assistant/__init__.py)
         on_error("the Whisper model is not installed, so what you say is recognised by the "
                  "embedded recogniser alone, and open answers may be written down poorly "
                  "(install it: python scripts/fetch_models.py whisper)")

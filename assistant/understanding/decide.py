@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping, Protocol, Sequence
 
-from assistant.content.words import ANSWERS
+from assistant.content.words import ANSWERS, NO, YES
 from assistant.understanding.match import ACCEPT, NONE, STEP_SLACK, Match
 
 
@@ -31,7 +31,7 @@ class _Matcher(Protocol):
     def match(self, text: str) -> Match: ...
     def match_step(self, text: str, intents: dict[str, list[str]]) -> Match: ...
     def normalise(self, text: str) -> str: ...
-    def perspective(self, text: str) -> tuple[str, float] | None: ...
+    def read(self, what: str, text: str) -> tuple[str, float] | None: ...
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def read_who(matcher: _Matcher, text: str, step, found: Match) -> Match:
     whole = matcher.match(text)
     if whole.intent in ANSWERS and whole.score >= ACCEPT:
         return found  # "i'm not sure" tells no situation, whatever the reader makes of it
-    return choose_perspective(found, matcher.perspective(text), by_perspective)
+    return choose_perspective(found, matcher.read("perspective", text), by_perspective)
 
 
 def step_answer(matcher: _Matcher, text: str, step, intents: dict[str, list[str]]) -> Match:
@@ -117,7 +117,7 @@ def decide(matcher: _Matcher, text: str, step=None, guards: Mapping[str, Sequenc
         found = step_answer(matcher, text, step, intents)
         if found.intent != NONE and (found.score + STEP_SLACK >= match.score
                                      or answers_perspective(step, match.intent)):
-            return Decision(False, match, found)
+            return Decision(False, match, read_gist(matcher, text, step, found))
     if step.kind == "prompt" and not guard_ok(matcher, guards, match.intent, text):
         match = Match(NONE, match.score, None, match.alternatives)
     if is_command(match):
@@ -126,7 +126,7 @@ def decide(matcher: _Matcher, text: str, step=None, guards: Mapping[str, Sequenc
         found = step_answer(matcher, text, step, intents) if intents else Match(NONE, 0.0)
     if found.intent == NONE and match.intent in ANSWERS and match.intent in step.intents:
         found = match
-    return Decision(False, match, found)
+    return Decision(False, match, read_gist(matcher, text, step, found))
 
 
 READ_SURE = 0.7
@@ -154,4 +154,69 @@ def choose_perspective(found: Match, read: tuple[str, float] | None,
         return Match(intent, 100.0 * p)
     if found.intent != NONE and (found.intent not in intents.values() or p < READ_DOUBT):
         return found
+    return Match(NONE, found.score)
+
+
+GIST_SURE = 0.8
+"""The gist reader's probability at which its yes, no or unsure is taken over
+the keywords' reading (chosen on the development people)."""
+GIST_DOUBT = 0.6
+"""... and from which, disagreeing, it makes the answer one kept as said
+(thanked, with no side taken) rather than a reply to the keywords' guess."""
+
+
+GIST_OVERRULE = 0.99
+"""... and at which it is taken over a content answer that gives a yes or no
+("i've not checked his phone, no": checked_phone by keywords)."""
+GIST_EXACT = 97.0
+"""A bare yes, no or unsure matched this well (said as an example or a
+step's own phrase says it: "he never told me why") stands against a reader
+that doubts or hears a story; matched in longer words, it needs the
+reader's agreement."""
+
+
+def means(step, intent: str) -> str | None:
+    """The yes, no or unsure an answer of ``step`` gives (a content intent's
+    ``means``: "i went through his phone" is a yes), or None."""
+    if intent in ANSWERS:
+        return intent
+    given = step.intents.get(intent)
+    return given.means if given is not None else None
+
+
+def read_gist(matcher: _Matcher, text: str, step, found: Match) -> Match:
+    """``found``, the step's answer by keywords and examples; at a yes/no
+    question, with the gist reader's view weighed in (choose_gist)."""
+    takes = tuple(a for a in ANSWERS if a in step.intents)
+    if step.kind != "prompt" or not {YES, NO} & set(takes):
+        return found  # not a yes/no question ("what could you do differently?")
+    read = matcher.read("gist", text)
+    chosen = choose_gist(found, means(step, found.intent), read, takes)
+    if chosen.intent == NONE and step.story and (read is None or read[0] in ("other", step.story)):
+        return Match(step.story, chosen.score)  # a reason told, to "do you have a sense of why?"
+    return chosen
+
+
+def choose_gist(found: Match, meant: str | None, read: tuple[str, float] | None,
+                takes: Sequence[str]) -> Match:
+    """What an answer to a yes/no question says: ``found`` is the keywords'
+    and examples' match and ``meant`` the yes, no or unsure it gives (None: a
+    free or content answer that gives none); ``read`` is the reader's (gist,
+    probability), gist "other" for an answer that says none; ``takes``: the
+    answers the step has replies for. Where they disagree and the reader is
+    not sure, NONE: a reply meant for another answer is worse than thanks."""
+    if read is None:
+        return found
+    gist, p = read
+    if gist == meant:
+        return replace(found, score=max(found.score, 100.0 * p))
+    if found.intent not in ANSWERS + (NONE,) and (meant is None or p < GIST_OVERRULE):
+        return found  # the step's own answer ("i went through his phone"), by its keywords
+    if p < GIST_DOUBT and (found.intent not in ANSWERS or found.score >= GIST_EXACT):
+        return found
+    if gist == "other":
+        # a story the keywords read as a bare yes or no: kept as said
+        return Match(NONE, found.score) if found.intent in ANSWERS and found.score < GIST_EXACT else found
+    if p >= GIST_SURE and gist in takes:
+        return Match(gist, 100.0 * p)
     return Match(NONE, found.score)

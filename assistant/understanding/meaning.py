@@ -24,7 +24,7 @@ import numpy as np
 
 from assistant.content.files import content_dir
 from assistant.content.words import alternation, words
-from assistant.understanding.perspective import PerspectiveReader
+from assistant.understanding.reader import TextReader
 
 INDEX_FILE = "meaning_index.npz"
 NOT_COMMANDS_FILE = "not_commands.txt"
@@ -93,9 +93,9 @@ class MeaningIndex:
     def __init__(self, encode: Encode, commands: dict[str, list[str]],
                  not_commands: Iterable[str], topics: dict[str, list[str]],
                  stored: dict[str, np.ndarray] | None = None, slot: str = "{section}",
-                 reader: PerspectiveReader | None = None) -> None:
+                 readers: dict[str, TextReader] | None = None) -> None:
         self._encode_text = encode
-        self._reader = reader
+        self._readers = readers or {}
         self._recent: dict[str, np.ndarray] = {}
         stored = stored or {}
         self._texts: list[str] = []
@@ -129,12 +129,17 @@ class MeaningIndex:
             v = self._recent[text] = self._encode_text(text)
         return v
 
-    def perspective(self, text: str, words: list[str]) -> tuple[str, float] | None:
-        """(perspective, probability) of who is speaking (``words``: ``text``
-        normalised), or None without a reader."""
-        if self._reader is None:
+    def forget(self) -> None:
+        """Drop the vectors of recent utterances (to time understanding anew)."""
+        self._recent.clear()
+
+    def read(self, what: str, text: str, words: list[str]) -> tuple[str, float] | None:
+        """(label, probability) by the reader of ``what`` ("perspective",
+        "gist"; ``words``: ``text`` normalised), or None without that reader."""
+        reader = self._readers.get(what)
+        if reader is None:
             return None
-        return self._reader.read(self._encode(text), words)
+        return reader.read(self._encode(text), words)
 
     def command(self, text: str) -> tuple[str, float, float] | None:
         """(intent, similarity, lead over the nearest not-command) of the

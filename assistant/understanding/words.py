@@ -124,9 +124,11 @@ class IntentMatcher:
         self._last = (text, m)
         return m
 
-    def perspective(self, text: str) -> tuple[str, float] | None:
-        """Who is speaking (perspective.py); None without understanding by meaning."""
-        return self.meaning.perspective(text, self.normalise(text).split()) if self.meaning else None
+    def read(self, what: str, text: str) -> tuple[str, float] | None:
+        """(label, probability) by the reader of ``what``: "perspective" (who
+        is speaking) or "gist" (yes, no, unsure or other; reader.py). None
+        without understanding by meaning."""
+        return self.meaning.read(what, text, self.normalise(text).split()) if self.meaning else None
 
     def says(self, text: str, intent: str) -> bool:
         """Whether ``text`` holds, word for word, one of ``intent``'s examples

@@ -259,8 +259,9 @@ def test_keyword_gaps_negation_inside_and_answers_vs_content():
     assert at("i broke my girlfriend's trust", "introduction.who") == "hurter"
     # A negation inside the gap: "i can't trust him" is not "i trust him".
     assert at("i can't trust him anymore", "worth_it.never_trust_again") == "cannot_trust_again"
-    # The step's own keyword says what no means ("no idea" to "do you know why?").
-    assert at("no idea at all", "rebuilding.why_broken") == "no"
+    # The step's own keyword says what no means ("not a clue" to "do you know why?").
+    assert at("not a clue", "rebuilding.why_broken") == "no"
+    assert at("he never told me why", "rebuilding.why_broken") == "no"
     assert at("no idea yet", "apology.avoid_repeat") == "unsure"
     # "didn't know" is not the unsure "don't know"; an opener breaks yes/unsure ties.
     assert at("she froze and didn't know what to say so she lied", "rebuilding.why_broken") == "panicked"

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.understanding.decide import READ_DOUBT, READ_SURE, choose_perspective
 from assistant.understanding.match import NONE, Match
-from assistant.understanding.perspective import PerspectiveReader, ngrams, train
+from assistant.understanding.reader import TextReader, ngrams, train
 from reflectkit.enginekit import Driver
 
 INTENTS = {"hurt": "hurt", "hurter": "hurter", "both": "both", "reflect": "reflect"}
@@ -30,12 +30,12 @@ def test_training_learns_word_order_the_vector_cannot_tell(tmp_path):
     assert reader.read(np.zeros(4), "she cheated on me".split())[0] == "hurt"
     assert reader.read(np.zeros(4), "i cheated on her".split())[0] == "hurter"
     reader.save(tmp_path / "head.npz")
-    again = PerspectiveReader.load(tmp_path / "head.npz")
+    again = TextReader.load(tmp_path / "head.npz")
     assert again.read(np.zeros(4), "i lied to him".split()) == reader.read(np.zeros(4), "i lied to him".split())
 
 
 def test_no_head_file_means_no_reader(tmp_path):
-    assert PerspectiveReader.load(tmp_path / "absent.npz") is None
+    assert TextReader.load(tmp_path / "absent.npz") is None
 
 
 @pytest.mark.parametrize("found, read, taken", [

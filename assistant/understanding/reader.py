@@ -1,13 +1,18 @@
-"""Who is speaking, by meaning and by word order: a linear reader over the
-sentence encoder's vector and the utterance's word n-grams, trained by
-scripts/train_perspective.py on openings written for training only
-(content/perspective_head.npz).
+"""Readers by meaning and by word order: a linear layer over the sentence
+encoder's vector and the utterance's word n-grams, trained by
+scripts/train_reader.py on lines written for training only.
+
+Two are shipped (content/*_head.npz):
+- who is speaking (PERSPECTIVE_HEAD): hurt, hurter, both or reflect;
+- what an answer to a yes/no question says (GIST_HEAD): yes, no, unsure, or
+  other (something else).
 
 The sentence vector generalises to stories told in words nobody foresaw
 ("the messages came up on the ipad we share") but hardly tells "he cheated on
-me" from "I cheated on him"; n-grams of one to three words ("cheated on me",
-"i cheated") carry who did what. The probability says how sure it is: below
-the engine's bar the choice is asked again, not guessed.
+me" from "I cheated on him", or "a little" from "not a little"; n-grams of
+one to three words ("cheated on me", "i cheated", "not really") carry who did
+what and which way an answer turns. The probability says how sure it is:
+below the engine's bar the keywords stand, or the person is asked.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import numpy as np
 
 from assistant.content.files import content_dir
 
-HEAD_FILE = "perspective_head.npz"
+PERSPECTIVE_HEAD = "perspective_head.npz"
+GIST_HEAD = "gist_head.npz"
 MAX_N = 3
 EMBED_SCALE = 10.0
 BAG_SCALE = 10.0
@@ -33,13 +39,13 @@ def ngrams(words: Sequence[str]) -> list[str]:
     return ["_".join(words[i:i + n]) for n in range(1, MAX_N + 1) for i in range(len(words) - n + 1)]
 
 
-class PerspectiveReader:
-    """softmax(W [v; bag] + b) over the perspectives."""
+class TextReader:
+    """softmax(W [v; bag] + b) over the labels."""
 
     def __init__(self, weights: np.ndarray, bias: np.ndarray, labels: Sequence[str],
                  vocabulary: Sequence[str]) -> None:
         if weights.ndim != 2 or weights.shape[0] != len(labels) or bias.shape != (len(labels),):
-            raise ValueError(f"a perspective head of shape {weights.shape} for {len(labels)} labels")
+            raise ValueError(f"a reader head of shape {weights.shape} for {len(labels)} labels")
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.labels = tuple(labels)
@@ -47,9 +53,10 @@ class PerspectiveReader:
         self._index = {g: i for i, g in enumerate(self.vocabulary)}
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "PerspectiveReader | None":
-        """The shipped head, or None when the file is absent (keywords alone then)."""
-        path = path or content_dir() / HEAD_FILE
+    def load(cls, name: str | Path) -> "TextReader | None":
+        """A shipped head (a file name in content/) or any path; None when the
+        file is absent (keywords alone then)."""
+        path = name if isinstance(name, Path) else content_dir() / name
         if not path.is_file():
             return None
         with np.load(path) as z:
@@ -78,14 +85,14 @@ class PerspectiveReader:
         return {name: float(x) for name, x in zip(self.labels, p)}
 
     def read(self, vector: np.ndarray, words: Sequence[str]) -> tuple[str, float]:
-        """(the likeliest perspective, its probability)."""
+        """(the likeliest label, its probability)."""
         probs = self.probabilities(vector, words)
         best = max(probs, key=probs.get)
         return best, probs[best]
 
 
 def vocabulary_of(word_lists: Iterable[Sequence[str]], min_count: int = 2) -> list[str]:
-    """The n-grams said by at least ``min_count`` training openings."""
+    """The n-grams said by at least ``min_count`` training lines."""
     counts: dict[str, int] = {}
     for words in word_lists:
         for g in set(ngrams(words)):
@@ -94,10 +101,10 @@ def vocabulary_of(word_lists: Iterable[Sequence[str]], min_count: int = 2) -> li
 
 
 def train(vectors: np.ndarray, word_lists: list[list[str]], labels: list[str], names: Sequence[str],
-          l2: float = 1e-3, steps: int = 3000, rate: float = 0.5) -> PerspectiveReader:
+          l2: float = 1e-3, steps: int = 3000, rate: float = 0.5) -> TextReader:
     """Multinomial logistic regression by full-batch gradient descent
-    (a thousand sentences: seconds, and the same result on every run)."""
-    empty = PerspectiveReader(np.zeros((len(names), 1)), np.zeros(len(names)), names,
+    (a few thousand sentences: seconds, and the same result on every run)."""
+    empty = TextReader(np.zeros((len(names), 1)), np.zeros(len(names)), names,
                               vocabulary_of(word_lists))
     x = np.stack([empty.features(v, w) for v, w in zip(vectors, word_lists)]).astype(np.float64)
     y = np.array([list(names).index(label) for label in labels])
@@ -113,4 +120,4 @@ def train(vectors: np.ndarray, word_lists: list[list[str]], labels: list[str], n
         g = (p - onehot) / n
         w -= rate * (g.T @ x + l2 * w)
         b -= rate * g.sum(axis=0)
-    return PerspectiveReader(w, b, names, empty.vocabulary)
+    return TextReader(w, b, names, empty.vocabulary)
