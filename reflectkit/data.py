@@ -102,6 +102,9 @@ def hearing_dir(name: str) -> Path:
 # each person marked split "dev" (tuned on) or "fresh" (not yet measured).
 PERSPECTIVES = DEVELOPMENT / "perspectives"
 PERSPECTIVE_TRAINING = TRAINING / "perspectives"
+SESSIONS = DEVELOPMENT / "sessions"
+"""personas.jsonl: people who answer every question of a whole session
+(scripts/transcripts.py writes their sessions to docs/transcripts/)."""
 """openings*.tsv (what people say when asked which situation fits them) and
 corrections.tsv (what they say when it was taken wrongly), written for
 training the perspective reader (scripts/train_reader.py perspective) only."""

@@ -44,6 +44,9 @@ class StepIntent:
     means: str | None = None
     """At a yes/no question: the answer this one gives ("i went through his
     phone" to "have you felt the urge to check?" is a yes)."""
+    given_by: list[str] = field(default_factory=list)
+    """Phrases that, said word for word in an earlier answer and not negated,
+    give this answer: the question is then not asked."""
 
 
 @dataclass
@@ -165,7 +168,7 @@ class _Check:
 
 
 def _load_intent(c: _Check, name: str) -> StepIntent:
-    c.only(("examples", "keywords", "ack", "next", "perspective", "means"))
+    c.only(("examples", "keywords", "ack", "next", "perspective", "means", "given_by"))
     generic = name in GENERIC_ANSWERS
     examples = c.texts("examples", 0 if generic else MIN_EXAMPLES, default=[] if generic else ...)
     perspective = c.get("perspective", str, None)
@@ -187,6 +190,7 @@ def _load_intent(c: _Check, name: str) -> StepIntent:
         next=c.get("next", str, None),
         perspective=perspective,
         means=means,
+        given_by=[g.lower() for g in c.texts("given_by", 1, default=[])],
     )
 
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 
 from assistant.content.article import speakable
-from assistant.content.words import DECLINES, alternation
+from assistant.content.words import DECLINES, alternation, words
 from assistant.dialog.events import Action, Heard, Say
 from assistant.dialog.modes import ANSWERS, HEAVY_OFFER, STEP
 from assistant.storage.records import JournalEntry, Progress
@@ -22,10 +22,30 @@ SETTING_RIGHT = re.compile(rf"\b({alternation('corrections', 'setting_right')})\
 """Words that set right who did what ("not just me, she did it too")."""
 CORRECTION_WINDOW = 2
 """Turns after choosing a perspective within which a correction changes it."""
+SETTING_RIGHT_REACH = 6
+"""Words from the start of an answer within which setting right begins: "we
+both did" corrects, "... I wrecked that for both of us" answers."""
+FEELINGS = re.compile(rf"\b({alternation('heavy', 'feelings')})")
+"""Words of an answer that weighs on the person (a word they begin, or a phrase)."""
+HEAVY_WORDS = 25
+"""An answer this long to a heavy question weighs too: the person went into it."""
+OFFER_GAP = 3
+"""Questions answered since the last offer of a moment before another is made."""
 
 
 class Answers:
     """Part of the Engine (engine.py): taking an answer, over its state."""
+
+    _since_offer: int = OFFER_GAP
+    """Answers taken since the offer of a moment was last made."""
+
+    def _weighs(self, text: str) -> bool:
+        """After a heavy question: does this answer call for the offer of a
+        moment? Only when it weighs (feelings, or a long answer), and not
+        again within OFFER_GAP questions: an offer after every hard question
+        becomes a schedule, not care."""
+        heavy = len(text.split()) >= HEAVY_WORDS or FEELINGS.search(self.matcher.normalise(text)) is not None
+        return heavy and self._since_offer >= OFFER_GAP
 
     def _continued(self, event: Heard, last: tuple[Progress, str, str],
                    out: list[Action]) -> list[Action]:
@@ -47,7 +67,9 @@ class Answers:
             return None
         said = text.strip().lower()
         words = CORRECTION.match(said)
-        if words is None and not SETTING_RIGHT.search(said):
+        setting_right = SETTING_RIGHT.search(said)
+        if words is None and (setting_right is None
+                              or len(said[:setting_right.start()].split()) >= SETTING_RIGHT_REACH):
             return None
         section, step_id, _ = self._chosen
         choice = self.script.by_id(section).steps[step_id]
@@ -115,7 +137,9 @@ class Answers:
             self.p = replace(self.p, section=section)
             return self._finish(self._goto_step(out, step_id), entry)
         next_id = intent.next if intent and intent.next else step.next
-        if step.heavy:
+        self._since_offer += 1
+        if step.heavy and self._weighs(text):
+            self._since_offer = 0
             self._heavy_next = next_id
             self.mode = HEAVY_OFFER
             out.append(self.say("heavy_offer"))

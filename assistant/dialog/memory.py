@@ -15,7 +15,9 @@ from assistant.storage.records import JournalEntry
 
 RECALL_WORDS = (4, 30)
 """Fewest and most words of an answer said back."""
-NOT_RECALLED = frozenset(("safety", "safety_check", *GENERIC_ANSWERS, *PERSPECTIVES))
+NEVER_GIVEN_BACK = frozenset(("safety", "safety_check"))
+"""Intents of answers never said back: what the safety net heard."""
+NOT_RECALLED = NEVER_GIVEN_BACK | {*GENERIC_ANSWERS, *PERSPECTIVES}
 """Intents of answers never said back."""
 SUMMARY_ANSWERS = 3
 """Answers said back at the end of the article (from different sections)."""
@@ -50,6 +52,33 @@ class Memory:
             self.kept[-1] = entry
         else:
             self.kept.append(entry)
+
+    def _answered_earlier(self, step) -> tuple[JournalEntry, str] | None:
+        """An answer kept (this session or before) that holds a phrase giving
+        one of ``step``'s answers (its ``given_by``: "i check his phone every
+        night" to "have you felt the urge to check?"), and that intent's name;
+        None when the question is still to be asked. The opening counts: it
+        is often where people say most."""
+        given = {n: i.given_by for n, i in step.intents.items() if i.given_by}
+        if step.kind != "prompt" or not given:
+            return None
+        for entry in reversed(self.kept):
+            words = len(entry.answer.split())
+            if entry.intent in NEVER_GIVEN_BACK or not RECALL_WORDS[0] <= words <= RECALL_WORDS[1]:
+                continue
+            for name, phrases in given.items():
+                if self.matcher.holds(entry.answer, phrases):
+                    return entry, name
+        return None
+
+    def _took_earlier(self, out: list, entry: JournalEntry, intent_name: str) -> list:
+        """Instead of asking: the person's earlier words, the reply to them,
+        and on to the next question."""
+        intent = self.step.intents[intent_name]
+        out.append(Say(self.phrases.pick("answered_earlier", self.rng, words=quoted(entry.answer)), kind="ack"))
+        if intent.ack:
+            out.append(Say(self._pick(f"ack.{self.p.section}.{self.step.id}.{intent_name}", intent.ack), kind="ack"))
+        return self._advance(out, intent.next or self.step.next)
 
     def _recall_last(self) -> str:
         """' The last thing you told me was: "..."' for a welcome back, or ''."""

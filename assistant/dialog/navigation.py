@@ -58,6 +58,9 @@ class Navigation:
         if section != self.p.section:
             out.append(self.say("section_intro", section=self.script.by_id(section).spoken_title))
         self.p = replace(self.p, section=section, step=step, reading=False, sentence=0, finished=False)
+        earlier = self._answered_earlier(self.step)
+        if earlier is not None:  # never ask what the person has already told
+            return self._took_earlier(out, *earlier)
         return self._ask(out)
 
     def _advance(self, out: list[Action], next_id: str | None = None) -> list[Action]:
@@ -92,6 +95,9 @@ class Navigation:
             return self._ask(out)
         section, step = self.history.pop()
         self.p = replace(self.p, section=section, step=step, reading=False, sentence=0, finished=False)
+        earlier = self._answered_earlier(self.step)
+        if earlier is not None:  # never ask what the person has already told
+            return self._took_earlier(out, *earlier)
         return self._ask(out)
 
     def _where(self) -> Say:

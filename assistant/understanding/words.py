@@ -43,17 +43,8 @@ from assistant.understanding.keywords import (
     WEAK_KEYWORDS,
     Lexicon,
 )
-from assistant.understanding.match import (
-    ACCEPT,
-    COMMANDS,
-    CONFIRM,
-    NONE,
-    SECTION_INTENTS,
-    SLOT,
-    SLOT_TOKEN,
-    STEP_ACCEPT,
-    Match,
-)
+from assistant.understanding.match import (ACCEPT, COMMANDS, CONFIRM, NONE, SECTION_INTENTS, SLOT, SLOT_TOKEN,
+                                           STEP_ACCEPT, Match)
 from assistant.understanding.meaning import SLOT_WORDS, MeaningIndex, names_a_part
 from assistant.understanding.normalise import Normaliser, plain_form
 
@@ -125,20 +116,23 @@ class IntentMatcher:
         return m
 
     def read(self, what: str, text: str) -> tuple[str, float] | None:
-        """(label, probability) by the reader of ``what``: "perspective" (who
-        is speaking) or "gist" (yes, no, unsure or other; reader.py). None
-        without understanding by meaning."""
+        """(label, probability) by the reader of ``what`` (reader.py):
+        "perspective" or "gist"; None without understanding by meaning."""
         return self.meaning.read(what, text, self.normalise(text).split()) if self.meaning else None
 
     def says(self, text: str, intent: str) -> bool:
-        """Whether ``text`` holds, word for word, one of ``intent``'s examples
-        of two words or more ("okay, I'm work, let's carry on" holds "let's
-        carry on"), not negated just before it ("i can't go on"): for a mode
-        where only a few things can be meant."""
+        """Whether ``text`` holds one of ``intent``'s examples (holds)."""
+        return self.holds(text, self.examples.get(intent, ()))
+
+    def holds(self, text: str, phrases: Iterable[str]) -> bool:
+        """Whether ``text`` holds, word for word, one of ``phrases`` of two
+        words or more ("okay, I'm work, let's carry on" holds "let's carry
+        on"), not negated just before it ("i can't go on"): where only a few
+        things can be meant, or only a precise phrase may count."""
         q = self.normalise(text).split()
-        phrases = [e.split() for e in {self.normalise(x) for x in self.examples.get(intent, ())}]
+        wanted = [e.split() for e in {self.normalise(x) for x in phrases}]
         return any(len(e) >= 2 and q[i:i + len(e)] == e and NEGATORS.isdisjoint(q[max(0, i - NEGATION_WINDOW):i])
-                   for e in phrases for i in range(len(q) - len(e) + 1))
+                   for e in wanted for i in range(len(q) - len(e) + 1))
 
     def _match(self, text: str) -> Match:
         q = self.normalise(text)

@@ -51,6 +51,7 @@ def test_piped_session_break_quit_relaunch_welcomed_back(tmp_path):
         "yes",                                   # read the introduction
         "i just want to reflect on trust",       # perspective
         "when someone keeps their word",         # free answer
+        "all the way, once i've decided",        # forgiving fully
         "no",                                    # don't read What is Trust?
     ]) + "\n"
     r = reflect("--text", "--data-dir", data, stdin=answers)

@@ -98,10 +98,11 @@ def _set(doc, path, value=None, delete=False):
 
 
 # Keys a section script may leave out (docs/reflection-scripts.md): a step's
-# ack, heavy, perspectives, intents and choice default; an intent's ack, next,
-# perspective, keywords (and examples for yes/no/unsure); a whole intent.
-OPTIONAL = re.compile(r"^(spoken_title|perspectives|steps\.\w+\.(ack|heavy|perspectives|intents|default)"
-                      r"|steps\.\w+\.intents\.\w+(\.(ack|next|perspective|examples|keywords))?)$")
+# ack, heavy, perspectives, intents, choice default and story; an intent's ack,
+# next, perspective, keywords, means, given_by (and examples for yes/no/unsure);
+# a whole intent.
+OPTIONAL = re.compile(r"^(spoken_title|perspectives|steps\.\w+\.(ack|heavy|perspectives|intents|default|story)"
+                      r"|steps\.\w+\.intents\.\w+(\.(ack|next|perspective|examples|keywords|means|given_by))?)$")
 
 
 def _mutations():

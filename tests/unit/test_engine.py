@@ -299,6 +299,7 @@ def test_telling_the_story_is_not_a_change_of_perspective():
     d.say("no")
     d.say("i broke someone's trust")
     d.say("when i can be honest")
+    d.say("letting it go completely, even if it takes a while")  # forgiving fully
     d.say("no")  # don't read What is Trust?
     step = d.progress.step
     d.say("i lied about where i was")
@@ -311,6 +312,7 @@ def test_explicit_change_of_perspective_returns_to_where_we_were():
     d.say("no")
     d.say("i broke someone's trust")
     d.say("when i can be honest")
+    d.say("letting it go completely, even if it takes a while")  # forgiving fully
     d.say("no")
     here = (d.progress.section, d.progress.step)
     d.say("actually i want to change my situation")

@@ -157,7 +157,7 @@ def test_declining_the_offer_of_a_moment_goes_on_to_the_next_question(words):
     d.start()
     d.say("yes")  # welcome back: continue
     assert d.progress.step == "trust_choice"
-    d.say("someone keeping their promises over a long time")
+    d.say("it feels so hard, someone keeping their promises over a long time")  # an answer that weighs
     assert d.engine.mode == "heavy_offer"
     d.say(words)
     assert d.engine.mode == "step" and d.progress.step != "trust_choice" and not d.progress.paused
@@ -167,7 +167,7 @@ def test_accepting_the_offer_of_a_moment_pauses():
     d = Driver(progress=Progress(section="what_is_trust", step="trust_choice", perspective="hurt"))
     d.start()
     d.say("yes")
-    d.say("someone keeping their promises over a long time")
+    d.say("it feels so hard, someone keeping their promises over a long time")  # an answer that weighs
     d.say("yes please")
     assert d.progress.paused
 
@@ -191,3 +191,46 @@ def test_an_answer_a_safety_check_interrupted_is_taken_once_safe_not_asked_again
     assert taken.amends and (taken.section, taken.step) == (first.section, first.step)  # in its place
     assert "yes I'm safe" not in [e.answer for e in d.entries]
     assert d.said[-1].text.endswith("?")
+
+
+def test_both_of_us_late_in_an_answer_is_no_correction():
+    """Setting right begins an answer ("we both did"); said at its end it is
+    part of the answer ("... I wrecked that for both of us")."""
+    d = Driver()
+    d.start()
+    d.say("no")
+    d.say("i cheated on my wife with a coworker")
+    assert d.progress.perspective == "hurter"
+    d.say("when i don't have to perform. she used to be that for me. honestly, i wrecked that for both of us")
+    assert d.progress.perspective == "hurter"
+    d2 = Driver()
+    d2.start()
+    d2.say("no")
+    d2.say("i cheated on my wife with a coworker")
+    d2.say("we both did actually, she had an affair too")
+    assert d2.progress.perspective == "both"
+
+
+def test_the_offer_of_a_moment_follows_an_answer_that_weighs_not_every_heavy_question():
+    from assistant.dialog.modes import HEAVY_OFFER
+    d = Driver()
+    d.start()
+    d.say("no")
+    d.say("someone broke my trust")
+    offers = 0
+    for _ in range(12):
+        if d.engine.mode == HEAVY_OFFER:
+            offers += 1
+            d.say("no, keep going")
+        elif d.engine.step.kind == "offer_read":
+            d.say("no thanks")
+        else:
+            d.say("i'm not sure")
+    assert offers == 0, "short plain answers to heavy questions brought the offer"
+    while d.engine.step.kind == "offer_read" or d.engine.mode == HEAVY_OFFER:
+        d.say("no thanks")
+    for _ in range(10):
+        if d.engine.mode == HEAVY_OFFER:
+            break
+        d.say("it hurts so much, i can't stop crying when i think about it")
+    assert d.engine.mode == HEAVY_OFFER

@@ -49,3 +49,36 @@ def test_the_end_of_the_article_gives_back_a_few_answers():
     assert d.progress.finished
     assert "i am not ready to forgive him yet" in said
     assert "be honest about the phone" in said and "never said why" not in said, "one per section"
+
+
+def run_to(d: Driver, section: str, step: str, limit: int = 60) -> str:
+    """Answer every question "i'm not sure" (and decline readings and
+    pauses) until ``section.step`` is asked; what was said on the way."""
+    said = []
+    for _ in range(limit):
+        if (d.progress.section, d.progress.step) == (section, step) and d.engine.mode == "step":
+            return " ".join(said)
+        said.append(d.say("no thanks" if d.engine.step.kind == "offer_read" else "i'm not sure, honestly"))
+    raise AssertionError(f"{section}.{step} was never asked")
+
+
+def test_a_question_already_answered_is_not_asked_but_given_back():
+    """She said at the start that she checks his phone: "have you felt the
+    urge to check?" is not asked; her words are given back, then the reply."""
+    d = Driver()
+    d.start()
+    d.say("no")
+    d.say("my husband had an affair and now i check his phone every night when he's asleep")
+    said = run_to(d, "stalking", "checking_hopes")
+    assert "i check his phone every night" in said
+    urge = content().script.by_id("stalking").steps["urge_to_check"]
+    assert not any(q in said for q in urge.say), "the question already answered was asked"
+
+
+def test_a_question_is_asked_when_no_earlier_answer_gives_it():
+    d = Driver()
+    d.start()
+    d.say("no")
+    d.say("my husband had an affair and i found out from his sister")
+    said = run_to(d, "stalking", "urge_to_check")
+    assert "you said earlier" not in said.lower() and "earlier you told me" not in said.lower()
