@@ -244,11 +244,12 @@ class VoiceRun:
     def mark(self) -> int:
         return len(self.lines)
 
-    def goodbye(self, voice: str = "en-us", tries: int = 3) -> bool:
+    def goodbye(self, voice: str = "en-us", tries: int = 3) -> int:
         """Say "goodbye", and "yes" when asked whether to stop for today (a
         spoken session asks first); say it again if it was not understood.
-        True once the goodbye was said."""
-        for _ in range(tries):
+        The number of times "goodbye" was said once it was taken (true),
+        else 0."""
+        for attempt in range(1, tries + 1):
             self.wait_listening()
             m = self.mark()
             self.user("goodbye", voice)
@@ -264,8 +265,8 @@ class VoiceRun:
                     self.wait_for(r"^Reflect: .*goodbye\.$", 15, since=m)
                 except AssertionError:
                     continue
-            return True
-        return False
+            return attempt
+        return 0
 
     def speaker_quiet_for(self, seconds: float) -> bool:
         pcm = self.rec.pcm()[-int(16000 * seconds) * 2:]

@@ -88,10 +88,11 @@ def natural_session(run: VoiceRun, voices: tuple[str, ...]) -> dict:
     try:
         command(run, "that's enough for today bye", next(v), BYE, timeout=15, facts=f, key="bye",
                 means=ENDING)
-    except AssertionError:  # taken for something else: said again, plainly
-        f["repeats"] += 1
-        f["bye_misheard"] = True
-        assert run.goodbye(voices[0]), run.text()
+    except AssertionError:  # taken for something else: said again, plainly, as often as needed
+        said = run.goodbye(voices[0])
+        assert said, run.text()
+        f["repeats"] += said
+        f["bye_misheard"] = said  # each goodbye not taken may be kept as an answer
     f["rc"] = run.finish()
     f["utterances"] = run.spoken
     return f
@@ -112,7 +113,7 @@ def check(run: VoiceRun, f: dict, data) -> None:
     # answer its speaker went on with over the reply.
     answers = [e["answer"].lower() for e in entries]
     # (A goodbye misheard at a question is kept as an answer after these two.)
-    assert len(answers) == 2 + f.get("bye_misheard", False), (answers, log)
+    assert 2 <= len(answers) <= 2 + f.get("bye_misheard", 0), (answers, log)
     assert "sorry" in answers[0] and "why" in answers[0], (answers, log)
     assert len(f["answer_heard"]) == 1, log
     assert "face" in answers[1] and "again" in answers[1], (answers, log)
