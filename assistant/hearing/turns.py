@@ -156,6 +156,12 @@ class Hearing:
         return self.stream.feed(pcm)
 
     def finish(self) -> Result:
+        if self._audio and self._whisper is not None and not self._whisper.done():
+            # Words said while Whisper loads (at the welcome): wait for it a
+            # little rather than take the grammar's forced phrase ("could you
+            # read me the part about saying sorry" became "read the bottom line").
+            self.load_now()
+            self.wait_for_whisper(FIRST_WORDS_WAIT)
         w = self.whisper
         if w is None or not self._audio:
             return self._stream_result()
@@ -246,6 +252,8 @@ WARM_UP = (np.sin(np.arange(RATE) / 3.0) * 3000).astype("<i2").tobytes()
 """One second of a tone: Whisper writes nothing for it."""
 
 
+FIRST_WORDS_WAIT = 4.0
+"""Seconds an utterance ended while Whisper loads waits for it at most."""
 LOAD_AFTER = 5.0
 """Seconds a deferred load waits at most for its signal (``Hearing.load_now``)."""
 
