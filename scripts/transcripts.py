@@ -32,18 +32,21 @@ ROOT = Path(__file__).resolve().parent.parent
 # checkout's assistant and reflectkit, not an installed (non-editable) copy.
 sys.path.insert(0, str(ROOT))
 
-from assistant.dialog.events import Heard, Listen, Started  # noqa: E402
+from assistant.dialog.events import Heard, Started  # noqa: E402
 from assistant.dialog.modes import FINISHED, HEAVY_OFFER, SAFETY_CHECK, STEP  # noqa: E402
 from assistant.dialog.runner import drive  # noqa: E402
 from assistant.dialog.session import load_content, new_engine  # noqa: E402
 from reflectkit.data import SESSIONS  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from eval_perspectives import _Quiet  # noqa: E402
 
 OUT = ROOT / "docs" / "transcripts"
 KEEP_GOING = ("no, keep going", "I'm fine", "nope, carry on")
 TURNS = 200
 
 
-class _Record:
+class _Record(_Quiet):
     """The runner's port: keeps what Reflect says, in order, with its kind."""
 
     def __init__(self) -> None:
@@ -51,21 +54,6 @@ class _Record:
 
     def say(self, action, listen, answered) -> None:
         self.said.append((action.kind, action.text))
-
-    def save(self, action) -> None:
-        pass
-
-    def adjust_rate(self, delta: int) -> None:
-        pass
-
-    def delete_journal(self) -> None:
-        pass
-
-    def listen(self, action: Listen) -> list:
-        return []
-
-    def quit(self) -> None:
-        pass
 
 
 def reply(engine, person: dict, turn: int) -> str | None:
