@@ -297,6 +297,9 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
             if match.intent in ("yes", "quit") and event.confidence >= 0.5:
                 return self._finish(self._quit(out, confirmed=True))
             return self._finish(self._carry_on(out))  # anything else: the safe reading
+        if barged_in and self.mode == READING_STOPPED and event.confidence < 0.5 and match.intent != NONE:
+            # Unsure words over our own voice (often misheard): the reading has stopped; say so.
+            match, event = replace(match, intent="stop_reading"), replace(event, confidence=0.5)
         if event.confidence < 0.5 and match.intent != NONE and self.mode not in (PAUSED,):
             # A shaky recognition of a command: ask rather than act.
             return self._finish(self._confirm(out, match))

@@ -381,3 +381,18 @@ def test_a_correction_naming_the_same_perspective_or_coming_late_is_an_answer():
         d.say("i feel safe when people keep their word")
     d.say("no, I'm the one who broke the trust, really")
     assert d.progress.perspective == "hurt"
+
+
+@pytest.mark.parametrize("words", ["what can i say", "stop", "go back"])
+def test_unsure_words_over_a_reading_stop_it_without_a_question(words):
+    """Words misheard over its own voice ("stop" taken as "what can I say"):
+    the reading has stopped, and that is what it says; no question about help."""
+    d = fresh()
+    d.engine.handle(Heard("yes"))
+    d.engine.handle(Interrupted())
+    d.said.clear()
+    d.say(words, confidence=0.3)
+    assert d.engine.mode == "reading_stopped"
+    assert not any(s.kind == "reading" for s in d.said)
+    assert any("go on" in s.text.lower() for s in d.said), [s.text for s in d.said]
+    assert not any("just to check" in s.text.lower() for s in d.said)
