@@ -87,10 +87,10 @@ texts as harmless sentences (train_safety_model.nlu_negatives)."""
 # Hearing sets (scripts/bench_hearing.py --set NAME): commands.tsv,
 # answers.txt, not_commands.txt.
 HEARING = DEVELOPMENT / "hearing"
-HEARING_SETS = ("dev", "fresh", "fresh2")
+HEARING_SETS = ("dev", "fresh", "fresh2", "fresh3")
 """Measured and tuned on."""
 HEARING_HELDOUT = HELDOUT / "hearing"
-HEARING_HELDOUT_SETS = ("fresh3",)
+HEARING_HELDOUT_SETS = ("fresh4",)
 """Not yet measured: measured once, with everything final."""
 
 
@@ -102,9 +102,6 @@ def hearing_dir(name: str) -> Path:
 # each person marked split "dev" (tuned on) or "fresh" (not yet measured).
 PERSPECTIVES = DEVELOPMENT / "perspectives"
 PERSPECTIVE_TRAINING = TRAINING / "perspectives"
-SESSIONS = DEVELOPMENT / "sessions"
-"""personas.jsonl: people who answer every question of a whole session
-(scripts/transcripts.py writes their sessions to docs/transcripts/)."""
 """openings*.tsv (what people say when asked which situation fits them) and
 corrections.tsv (what they say when it was taken wrongly), written for
 training the perspective reader (scripts/train_reader.py perspective) only."""
@@ -112,3 +109,10 @@ STEP_ANSWER_TRAINING = TRAINING / "step_answers"
 """answers_*.tsv: answers to the yes/no reflection questions, each labelled
 yes, no, unsure or other, written for training the gist reader
 (scripts/train_reader.py gist) only."""
+COMMAND_TRAINING = TRAINING / "commands"
+"""commands_*.tsv (intent, section, text): commands in natural wording and
+answers full of command words (intent none), written for training the
+command reader (scripts/train_reader.py command) only."""
+SESSIONS = DEVELOPMENT / "sessions"
+"""personas.jsonl: people who answer every question of a whole session
+(scripts/transcripts.py writes their sessions to docs/transcripts/)."""

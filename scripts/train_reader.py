@@ -6,12 +6,18 @@ training only, and store its head in assistant/content/.
   data/training/perspectives/*.tsv (-> perspective_head.npz);
 - gist: what an answer to a yes/no question says (yes, no, unsure, other),
   from data/training/step_answers/*.tsv and the yes/no/unsure examples of
-  commands.toml (-> gist_head.npz).
+  commands.toml (-> gist_head.npz);
+- command: which global command an utterance asks for, or none (an answer),
+  from data/training/commands/*.tsv, the command examples of commands.toml,
+  and as none the training answers and openings above and 2,000 lines of
+  content/not_commands.txt (-> command_head.npz).
 
 Prints the reader's accuracy by 5-fold cross-validation on its training
 lines, and alone (no keywords) on the development people
-(data/development/perspectives, dev part): the engine's own figures come
-from scripts/eval_perspectives.py and scripts/eval_step_answers.py.
+(data/development/perspectives, dev part) or, for commands, the development
+hearing sets as written: the engine's own figures come from
+scripts/eval_perspectives.py, scripts/eval_step_answers.py and
+scripts/bench_hearing.py --text.
 
     python scripts/train_reader.py perspective          # train and store
     python scripts/train_reader.py gist --check         # cross-validate only
@@ -35,9 +41,17 @@ import numpy as np  # noqa: E402
 from assistant.content.files import content_dir  # noqa: E402
 from assistant.dialog.session import load_content  # noqa: E402
 from assistant.models.encoder import SentenceEncoder, find_model_dir  # noqa: E402
-from assistant.understanding.reader import GIST_HEAD, PERSPECTIVE_HEAD, train  # noqa: E402
+from assistant.understanding.match import NONE  # noqa: E402
+from assistant.understanding.meaning import SLOT_WORDS, load_not_commands  # noqa: E402
+from assistant.understanding.reader import COMMAND_HEAD, COMMAND_LABELS, GIST_HEAD, PERSPECTIVE_HEAD, train  # noqa: E402
 from eval_perspectives import PERSPECTIVES, people  # noqa: E402
-from reflectkit.data import PERSPECTIVE_TRAINING, STEP_ANSWER_TRAINING  # noqa: E402
+from reflectkit.data import (  # noqa: E402
+    COMMAND_TRAINING,
+    HEARING_SETS,
+    PERSPECTIVE_TRAINING,
+    STEP_ANSWER_TRAINING,
+    hearing_dir,
+)
 
 FOLDS = 5
 GISTS = ("yes", "no", "unsure", "other")
@@ -75,14 +89,61 @@ def step_answers(generic: dict[str, list[str]]) -> Lines:
     return texts, labels
 
 
+def command_lines(examples: dict[str, list[str]]) -> Lines:
+    """Which command: (texts, labels) of the training commands and answers
+    full of command words, the matcher's command examples (a section slot
+    said as SLOT_WORDS), and every training answer and opening as none."""
+    texts, labels = [], []
+    for path in sorted(COMMAND_TRAINING.glob("*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            fields = line.split("\t")
+            if line.startswith("#") or len(fields) != 3 or fields[0].strip() not in COMMAND_LABELS:
+                continue
+            labels.append(fields[0].strip())
+            texts.append(fields[2].strip())
+    for intent in COMMAND_LABELS:
+        said = [e.replace("{section}", SLOT_WORDS) for e in examples.get(intent, [])]
+        texts += said
+        labels += [intent] * len(said)
+    answers = step_answers({})[0] + openings()[0]
+    rng = np.random.default_rng(0)
+    spare = load_not_commands()
+    answers += [spare[i] for i in rng.choice(len(spare), min(len(spare), 2000), replace=False)]
+    texts += answers
+    labels += [NONE] * len(answers)
+    return texts, labels
+
+
 def development(what: str) -> Lines:
     """The development people's openings, or their answers a writer read as
     yes, no or unsure (the reader alone on them)."""
+    if what == "command":
+        return hearing_development()
     dev = people("dev")
     if what == "perspective":
         return [p["opening"] for p in dev], [p["perspective"] for p in dev]
     pairs = [(p["answers"][k], g) for p in dev for k, g in p.get("gists", {}).items() if g in GISTS]
     return [t for t, _ in pairs], [g for _, g in pairs]
+
+
+def hearing_development() -> Lines:
+    """The development hearing sets as written: commands, answers (thinking
+    pauses dropped) and answers full of command words (none)."""
+    texts, labels = [], []
+    for name in HEARING_SETS:
+        folder = hearing_dir(name)
+        with (folder / "commands.tsv").open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f, delimiter="\t"):
+                if row.get("intent") in COMMAND_LABELS and (row.get("text") or "").strip():
+                    texts.append(row["text"].strip())
+                    labels.append(row["intent"])
+        for file in ("answers.txt", "not_commands.txt"):
+            path = folder / file
+            said = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+            said = [" ".join(a.replace("|", " ").split()) for a in said if a.strip() and not a.startswith("#")]
+            texts += said
+            labels += [NONE] * len(said)
+    return texts, labels
 
 
 def accuracy(reader, vectors: np.ndarray, words: list[list[str]],
@@ -94,8 +155,9 @@ def accuracy(reader, vectors: np.ndarray, words: list[list[str]],
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("perspective", "gist"))
+    ap.add_argument("what", choices=("perspective", "gist", "command"))
     ap.add_argument("--check", action="store_true", help="cross-validate only; store nothing")
+    ap.add_argument("--folds", type=int, default=FOLDS, help=f"cross-validation folds (0: none; default {FOLDS})")
     args = ap.parse_args(argv)
     model_dir = find_model_dir()
     if model_dir is None:
@@ -105,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     matcher = load_content(meaning=False).matcher
     if args.what == "perspective":
         (texts, labels), names, head = openings(), PERSPECTIVES, PERSPECTIVE_HEAD
-    else:
+    elif args.what == "gist":
         (texts, labels), names, head = step_answers(matcher.generic), GISTS, GIST_HEAD
+    else:
+        (texts, labels), names, head = command_lines(matcher.examples), COMMAND_LABELS, COMMAND_HEAD
     if not texts:
         print(f"no training lines for the {args.what} reader", file=sys.stderr)
         return 2
@@ -114,24 +178,32 @@ def main(argv: list[str] | None = None) -> int:
     x = np.stack([encoder.encode(t, tuned=False) for t in texts])
     words = [matcher.normalise(t).split() for t in texts]
     counts = ", ".join(f"{labels.count(n)} {n}" for n in names)
-    print(f"{len(texts)} training lines ({counts}) encoded in {time.perf_counter() - t0:.1f} s")
+    print(f"{len(texts)} training lines ({counts}) encoded in {time.perf_counter() - t0:.1f} s", flush=True)
     order = np.random.default_rng(0).permutation(len(texts))
     right = 0
-    for k in range(FOLDS):
-        test = order[k::FOLDS]
+    for k in range(args.folds):
+        test = order[k::args.folds]
         rows = np.setdiff1d(order, test)
         reader = train(x[rows], [words[i] for i in rows], [labels[i] for i in rows], names)
         acc, _ = accuracy(reader, x[test], [words[i] for i in test], [labels[i] for i in test])
         right += round(acc * len(test))
-    print(f"cross-validated ({FOLDS} folds): {right}/{len(texts)} = {100 * right / len(texts):.1f} %")
+        print(f"  fold {k + 1} of {args.folds}: {100 * acc:.1f} %", flush=True)
+    if args.folds:
+        print(f"cross-validated ({args.folds} folds): {right}/{len(texts)} = {100 * right / len(texts):.1f} %")
     reader = train(x, words, labels, names)
     dt, dl = development(args.what)
     dx = np.stack([encoder.encode(t, tuned=False) for t in dt])
     acc, read = accuracy(reader, dx, [matcher.normalise(t).split() for t in dt], dl)
-    print(f"alone on the development people: {100 * acc:.1f} % of {len(dl)}")
-    for bar in (0.5, 0.6, 0.7, 0.8, 0.9):
+    print(f"alone on the development {'hearing sets' if args.what == 'command' else 'people'}: "
+          f"{100 * acc:.1f} % of {len(dl)}")
+    for bar in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
         taken = [name == y for (name, p), y in zip(read, dl) if p >= bar]
-        print(f"  sure >= {bar}: {len(taken)} taken, {sum(taken)} right")
+        line = f"  sure >= {bar}: {len(taken)} taken, {sum(taken)} right"
+        if args.what == "command":
+            commands = [(name, y) for (name, p), y in zip(read, dl) if p >= bar and name != NONE]
+            line += (f"; commands named {len(commands)}, right {sum(n == y for n, y in commands)},"
+                     f" answers among them {sum(y == NONE for _, y in commands)}")
+        print(line)
     if not args.check:
         out = content_dir() / head
         reader.save(out)

@@ -17,7 +17,7 @@ from assistant.dialog.engine import Engine
 from assistant.safety.rules import SafetyNet, load_safety
 from assistant.understanding.loading import load_matcher
 from assistant.understanding.meaning import MeaningIndex, load_not_commands, read_stored
-from assistant.understanding.reader import GIST_HEAD, PERSPECTIVE_HEAD, TextReader
+from assistant.understanding.reader import COMMAND_HEAD, GIST_HEAD, PERSPECTIVE_HEAD, TextReader
 from assistant.understanding.words import IntentMatcher
 
 
@@ -104,7 +104,8 @@ def meaning_for(content: Content, stored: dict | None = None,
 
 def _readers() -> dict[str, TextReader]:
     """The shipped readers (understanding/reader.py) whose heads are present."""
-    heads = {"perspective": TextReader.load(PERSPECTIVE_HEAD), "gist": TextReader.load(GIST_HEAD)}
+    heads = {"perspective": TextReader.load(PERSPECTIVE_HEAD), "gist": TextReader.load(GIST_HEAD),
+             "command": TextReader.load(COMMAND_HEAD)}
     return {what: reader for what, reader in heads.items() if reader is not None}
 
 

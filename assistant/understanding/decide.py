@@ -21,10 +21,10 @@ taking, which does not know it) 2 and 3.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from assistant.content.words import ANSWERS, NO, YES
-from assistant.understanding.match import ACCEPT, NONE, STEP_SLACK, Match
+from assistant.understanding.match import ACCEPT, NONE, SECTION_INTENTS, STEP_SLACK, Match
 
 
 class _Matcher(Protocol):
@@ -61,6 +61,42 @@ class Decision:
 def is_command(match: Match) -> bool:
     """A match acted on as a command: sure enough, and not an answer word."""
     return match.intent not in (NONE,) + ANSWERS and match.score >= ACCEPT
+
+
+# The command reader (understanding/reader.py) against the words' match, chosen
+# on the development hearing sets and paraphrases (docs/understanding.md):
+READ_TAKE = 0.7
+"""names a command where the words found none"""
+READ_OVERRULE = 0.8
+"""names another command than the words found"""
+READ_VETO = 0.95
+"""hears an answer where the words found a command scoring below VETO_BELOW"""
+VETO_BELOW = 90.0
+
+
+def weigh_command(found: Match, read: tuple[str, float] | None, section: str | None,
+                  negated: Callable[[str], bool]) -> Match:
+    """The whole-utterance match, with the command reader's view (label,
+    probability) weighed in. ``section``: the part of the article the words
+    name, if any; ``negated(intent)``: a negation not part of how that
+    command is said ("don't stop"). A change of perspective is never taken
+    from the reader: the person's own words about where they stand decide it."""
+    if read is None:
+        return found
+    label, p = read
+    if label == NONE:
+        if p >= READ_VETO and is_command(found) and found.score < VETO_BELOW and found.intent != "perspective":
+            return Match(NONE, found.score, None, [(found.intent, found.score)] + found.alternatives[:1])
+        return found
+    if label in ("perspective",) + ANSWERS or negated(label) or found.intent in ANSWERS and found.score >= ACCEPT:
+        return found  # a sure "yes" is the answer to a question, not "go ahead"
+    if p < (READ_OVERRULE if is_command(found) and label != found.intent else READ_TAKE):
+        return found
+    if label == found.intent:  # the reader confirms words that were not quite sure
+        return found if is_command(found) else replace(found, score=ACCEPT)
+    if label == "goto_section" and section is None:
+        return found  # going somewhere needs a where
+    return Match(label, ACCEPT, section if label in SECTION_INTENTS else None, [(found.intent, found.score)])
 
 
 def guard_ok(matcher: _Matcher, guards: Mapping[str, Sequence[str]], intent: str, text: str) -> bool:

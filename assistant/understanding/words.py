@@ -21,6 +21,7 @@ from typing import Iterable
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from assistant.understanding.decide import weigh_command
 from assistant.understanding.examples import (
     INSIDE_WEIGHT,
     NARRATIVE,
@@ -157,9 +158,12 @@ class IntentMatcher:
             if guess is not None:
                 return Match(guess[0], ACCEPT, guess[1], ranked[:2])
         if score < CONFIRM:
-            return Match(NONE, score, None, ranked[:2])
-        sec = section if best in SECTION_INTENTS else None
-        return Match(best, score, sec, alternatives)
+            found = Match(NONE, score, None, ranked[:2])
+        else:
+            found = Match(best, score, section if best in SECTION_INTENTS else None, alternatives)
+        read = self.meaning.read("command", text, q.split()) if self.meaning is not None else None
+        return weigh_command(found, read, section,
+                             lambda intent: bool(NEGATORS.intersection(q.split()) - self.vocab.get(intent, set())))
 
     def _by_meaning(self, text: str, q: str,
                     named: tuple[str, str] | None) -> tuple[str, str | None] | None:
