@@ -146,6 +146,27 @@ def hearing_development() -> Lines:
     return texts, labels
 
 
+CACHE = Path.home() / ".cache" / "reflect" / "train_reader_vectors.npz"
+"""Sentence vectors of lines encoded before (the encoder as published never
+changes between runs): a retraining encodes only new lines."""
+
+
+def encode_all(encoder, texts: list[str]) -> np.ndarray:
+    known: dict[str, np.ndarray] = {}
+    try:
+        with np.load(CACHE, allow_pickle=False) as z:
+            known = dict(zip((str(t) for t in z["texts"]), z["vectors"]))
+    except (OSError, KeyError, ValueError):
+        pass
+    new = [t for t in dict.fromkeys(texts) if t not in known]
+    for t in new:
+        known[t] = encoder.encode(t, tuned=False).astype(np.float32)
+    if new:
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(CACHE, texts=np.array(list(known)), vectors=np.stack(list(known.values())))
+    return np.stack([known[t] for t in texts])
+
+
 def accuracy(reader, vectors: np.ndarray, words: list[list[str]],
              labels: list[str]) -> tuple[float, list[tuple[str, float]]]:
     read = [reader.read(v, w) for v, w in zip(vectors, words)]
@@ -175,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no training lines for the {args.what} reader", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    x = np.stack([encoder.encode(t, tuned=False) for t in texts])
+    x = encode_all(encoder, texts)
     words = [matcher.normalise(t).split() for t in texts]
     counts = ", ".join(f"{labels.count(n)} {n}" for n in names)
     print(f"{len(texts)} training lines ({counts}) encoded in {time.perf_counter() - t0:.1f} s", flush=True)
@@ -192,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cross-validated ({args.folds} folds): {right}/{len(texts)} = {100 * right / len(texts):.1f} %")
     reader = train(x, words, labels, names)
     dt, dl = development(args.what)
-    dx = np.stack([encoder.encode(t, tuned=False) for t in dt])
+    dx = encode_all(encoder, dt)
     acc, read = accuracy(reader, dx, [matcher.normalise(t).split() for t in dt], dl)
     print(f"alone on the development {'hearing sets' if args.what == 'command' else 'people'}: "
           f"{100 * acc:.1f} % of {len(dl)}")

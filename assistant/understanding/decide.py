@@ -165,7 +165,7 @@ def decide(matcher: _Matcher, text: str, step=None, guards: Mapping[str, Sequenc
     return Decision(False, match, read_gist(matcher, text, step, found))
 
 
-READ_SURE = 0.65
+READ_SURE = 0.7
 """The perspective reader's probability at which its reading of who is
 speaking is taken over the keywords' (chosen on the development people;
 0.65 and 0.7 score alike there, and 0.65 takes the transcripts' reflect-c)."""
