@@ -68,7 +68,7 @@ def test_a_question_already_answered_is_not_asked_but_given_back():
     d = Driver()
     d.start()
     d.say("no")
-    d.say("my husband had an affair and now i check his phone every night when he's asleep")
+    d.say("my husband cheated on me and now i check his phone every night when he's asleep")
     said = run_to(d, "stalking", "checking_hopes")
     assert "i check his phone every night" in said
     urge = content().script.by_id("stalking").steps["urge_to_check"]
