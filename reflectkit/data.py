@@ -101,6 +101,8 @@ def hearing_dir(name: str) -> Path:
 # Who is speaking (scripts/eval_perspectives.py): one file per perspective,
 # each person marked split "dev" (tuned on) or "fresh" (not yet measured).
 PERSPECTIVES = DEVELOPMENT / "perspectives"
+PERSPECTIVES_HELDOUT = HELDOUT / "perspectives2"
+"""48 more people in the same form, every one "fresh": not yet measured."""
 PERSPECTIVE_TRAINING = TRAINING / "perspectives"
 """openings*.tsv (what people say when asked which situation fits them) and
 corrections.tsv (what they say when it was taken wrongly), written for
