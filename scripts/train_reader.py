@@ -71,18 +71,25 @@ def openings() -> Lines:
     return texts, labels
 
 
+def labelled_lines(folder: Path, names: tuple[str, ...]) -> Lines:
+    """(texts, labels) of the ``LABEL<TAB>ANYTHING<TAB>TEXT`` lines of the
+    folder's *.tsv files whose label is one of ``names`` ("#" starts a comment)."""
+    texts, labels = [], []
+    for path in sorted(folder.glob("*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            fields = line.split("\t")
+            if line.startswith("#") or len(fields) != 3 or fields[0].strip() not in names:
+                continue
+            labels.append(fields[0].strip())
+            texts.append(fields[2].strip())
+    return texts, labels
+
+
 def step_answers(generic: dict[str, list[str]]) -> Lines:
     """What an answer says: (texts, gists) of the training answers
     (``LABEL<TAB>QUESTION<TAB>ANSWER``; "#" starts a comment) and of the
     matcher's own yes/no/unsure examples."""
-    texts, labels = [], []
-    for path in sorted(STEP_ANSWER_TRAINING.glob("*.tsv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            fields = line.split("\t")
-            if line.startswith("#") or len(fields) != 3 or fields[0].strip() not in GISTS:
-                continue
-            labels.append(fields[0].strip())
-            texts.append(fields[2].strip())
+    texts, labels = labelled_lines(STEP_ANSWER_TRAINING, GISTS)
     for gist, examples in generic.items():
         texts += examples
         labels += [gist] * len(examples)
@@ -93,14 +100,7 @@ def command_lines(examples: dict[str, list[str]]) -> Lines:
     """Which command: (texts, labels) of the training commands and answers
     full of command words, the matcher's command examples (a section slot
     said as SLOT_WORDS), and every training answer and opening as none."""
-    texts, labels = [], []
-    for path in sorted(COMMAND_TRAINING.glob("*.tsv")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            fields = line.split("\t")
-            if line.startswith("#") or len(fields) != 3 or fields[0].strip() not in COMMAND_LABELS:
-                continue
-            labels.append(fields[0].strip())
-            texts.append(fields[2].strip())
+    texts, labels = labelled_lines(COMMAND_TRAINING, COMMAND_LABELS)
     for intent in COMMAND_LABELS:
         said = [e.replace("{section}", SLOT_WORDS) for e in examples.get(intent, [])]
         texts += said
