@@ -12,7 +12,9 @@ Counts per perspective: right the first time; asked again (nothing taken:
 safe, costs a turn); wrong (a confident wrong path); and, of the wrong ones,
 put right by the correction.
 
-Usage: python scripts/eval_perspectives.py [--split dev|fresh|all] [--show]
+Usage: python scripts/eval_perspectives.py [--split dev|fresh|all|heldout] [--show]
+
+--split heldout reads the held-out set, data/heldout/perspectives2.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from assistant.dialog.events import Heard, Listen, Started  # noqa: E402
 from assistant.dialog.runner import drive  # noqa: E402
 from assistant.dialog.modes import SAFETY_CHECK  # noqa: E402
 from assistant.dialog.session import load_content, new_engine  # noqa: E402
-from reflectkit.data import PERSPECTIVES as DATA  # noqa: E402
+from reflectkit.data import PERSPECTIVES as DATA, PERSPECTIVES_HELDOUT  # noqa: E402
 
 PERSPECTIVES = ("hurt", "hurter", "both", "reflect")
 
@@ -58,14 +60,19 @@ class _Quiet:
         pass
 
 
+SPLITS = ("dev", "fresh", "all", "heldout")
+"""Parts of the development set, or the held-out set (data/heldout/perspectives2)."""
+
+
 def people(split: str) -> list[dict]:
     out = []
+    folder = PERSPECTIVES_HELDOUT if split == "heldout" else DATA
     for name in PERSPECTIVES:
-        path = DATA / f"{name}.jsonl"
+        path = folder / f"{name}.jsonl"
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 p = json.loads(line)
-                if split == "all" or p.get("split") == split:
+                if split in ("all", "heldout") or p.get("split") == split:
                     out.append(p)
     return out
 
@@ -96,7 +103,7 @@ def judge(content, person: dict, seed: int) -> tuple[str, str | None, str | None
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=("dev", "fresh", "all"), default="dev")
+    ap.add_argument("--split", choices=SPLITS, default="dev")
     ap.add_argument("--show", action="store_true", help="print each person taken wrongly or asked again")
     args = ap.parse_args(argv)
     content = load_content()

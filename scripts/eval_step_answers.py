@@ -22,7 +22,7 @@ With --time it also prints how long understanding one answer takes (decide
 at its step, the sentence encoder included: nothing is reused from an
 earlier answer), median and p90 over the answers.
 
-Usage: python scripts/eval_step_answers.py [--split dev|fresh|all] [--show] [--time]
+Usage: python scripts/eval_step_answers.py [--split dev|fresh|all|heldout] [--show] [--time]
 """
 
 from __future__ import annotations
@@ -42,14 +42,14 @@ from assistant.content.phrases import load_guards  # noqa: E402
 from assistant.dialog.session import load_content  # noqa: E402
 from assistant.understanding.decide import decide  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eval_perspectives import people  # noqa: E402
+from eval_perspectives import SPLITS, people  # noqa: E402
 
 GISTS = ("yes", "no", "unsure")
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=("dev", "fresh", "all"), default="dev")
+    ap.add_argument("--split", choices=SPLITS, default="dev")
     ap.add_argument("--show", action="store_true", help="print each answer read wrongly")
     ap.add_argument("--time", action="store_true", help="also time understanding one answer")
     args = ap.parse_args(argv)
