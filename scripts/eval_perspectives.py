@@ -6,7 +6,9 @@ say when it was taken wrongly). For each person, a fresh engine declines the
 offer to read the introduction, hears the opening at the choice step, and,
 when the situation it took is wrong, hears the correction. An opening the
 safety net's learned layer takes for possible danger is asked about first
-("are you safe?"); the person says yes, and the opening is then taken.
+("are you safe?"), and one its rules stop on pauses the exercise with the
+crisis reply; either way the person says "yes I'm safe", and the situation
+the opening tells is then taken.
 
 Counts per perspective: right the first time; asked again (nothing taken:
 safe, costs a turn); wrong (a confident wrong path); and, of the wrong ones,
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.dialog.events import Heard, Listen, Started  # noqa: E402
 from assistant.dialog.runner import drive  # noqa: E402
-from assistant.dialog.modes import SAFETY_CHECK  # noqa: E402
+from assistant.dialog.modes import PAUSED, SAFETY_CHECK  # noqa: E402
 from assistant.dialog.session import load_content, new_engine  # noqa: E402
 from reflectkit.data import PERSPECTIVES as DATA, PERSPECTIVES_HELDOUT  # noqa: E402
 
@@ -85,8 +87,8 @@ def judge(content, person: dict, seed: int) -> tuple[str, str | None, str | None
     drive(engine, port, Started())
     drive(engine, port, Heard("no"))  # not now, thanks: to the choice
     drive(engine, port, Heard(person["opening"]))
-    checked = engine.mode == SAFETY_CHECK
-    if checked:  # "are you safe?": nobody here is in danger now
+    checked = engine.mode in (SAFETY_CHECK, PAUSED)
+    if checked:  # "are you safe?", or the rules' stop: nobody here is in danger now
         drive(engine, port, Heard("yes I'm safe"))
     taken = engine.p.perspective or None  # "" until one is chosen
     truth = person["perspective"]
@@ -128,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         if r["n"]:
             print(f"| {name} | {r['n']} | {r['right']} ({100 * r['right'] / r['n']:.0f} %) | {r['asked']} | "
                   f"{r['wrong']} | {r['put right']} of {r['wrong']} |")
-    print(f"\n{checks} opening(s) heard as possible danger first: asked \"are you safe?\", "
-          "answered \"yes I'm safe\", then taken as said.")
+    print(f"\n{checks} opening(s) heard as possible danger first (asked \"are you safe?\", or the "
+          "exercise paused with the crisis reply), answered \"yes I'm safe\".")
     return 0
 
 

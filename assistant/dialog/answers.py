@@ -38,6 +38,9 @@ class Answers:
 
     _since_offer: int = OFFER_GAP
     """Answers taken since the offer of a moment was last made."""
+    _unjournaled = False
+    """The answer being taken is already in the journal as something else
+    (words the safety net stopped on): no entry of its own."""
 
     def _weighs(self, text: str) -> bool:
         """After a heavy question: does this answer call for the offer of a
@@ -121,8 +124,9 @@ class Answers:
         if step.kind == "choice" and found.intent == NONE:
             return self._finish(self._miss(out))
         # A free answer: keep it, acknowledge, move on.
-        entry = self._entry(text, found.intent)
-        self._remember(entry)
+        entry = None if self._unjournaled else self._entry(text, found.intent)
+        if entry is not None:
+            self._remember(entry)
         if step.kind == "prompt":
             self._last_answer = (replace(self.p), self.last_prompt, text)
         intent = step.intents.get(found.intent)

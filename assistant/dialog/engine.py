@@ -281,7 +281,7 @@ class Engine(Answers, Commands, SafetyStop, Navigation, Memory):
             return self._finish(self._miss(out))
         hit = None if weighed else self.safety.check(text)
         if hit is not None and (hit.layer != "model" or self.mode == SAFETY_CHECK):
-            return self._finish(self._safety(out), self._entry(text, "safety"))
+            return self._finish(self._safety(out, text), self._entry(text, "safety"))
         match = self.matcher.match(text)
         if not safety_stands(hit, match):
             hit = None

@@ -175,6 +175,7 @@ class Navigation:
     def _resume(self, out: list[Action]) -> list[Action]:
         self.p = replace(self.p, paused=False)
         self._after_safety = False
+        held, self._held_choice = self._held_choice, None
         if self.p.finished:
             self.mode = FINISHED
             out.append(self.say("finished"))
@@ -183,6 +184,8 @@ class Navigation:
         if self.p.reading:
             self.mode = READING
             return self._read_next(out)
+        if held and self.step.kind == "choice" and not self.p.perspective:
+            return self._retake_choice(out, held)
         return self._ask(out)
 
     def _choose_instead(self, out: list[Action]) -> list[Action]:

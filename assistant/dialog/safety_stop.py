@@ -10,6 +10,7 @@ from dataclasses import replace
 from assistant.dialog.events import Action, Heard, Say
 from assistant.dialog.modes import ANSWERS, PAUSED, SAFETY_CHECK, STEP
 from assistant.safety.rules import SafetyHit
+from assistant.understanding.decide import decide, step_examples
 from assistant.understanding.match import NONE, Match
 
 # A command recognised this surely is taken as one, not as the learned safety
@@ -30,7 +31,13 @@ def safety_stands(hit: SafetyHit | None, match: Match) -> bool:
 class SafetyStop:
     """Part of the Engine (engine.py): the safety reply and the safety check, over its state."""
 
-    def _safety(self, out: list[Action]) -> list[Action]:
+    _held_choice: str | None = None
+    """Words the safety net stopped on where the person was telling their
+    situation: on resuming, the situation is taken from them, not asked again."""
+
+    def _safety(self, out: list[Action], text: str = "") -> list[Action]:
+        choosing = self.mode == STEP and self.step.kind == "choice" and not self.p.perspective
+        self._held_choice = text if choosing and text else None
         r = self.safety.reply
         for key in ("say", "help", "offer"):
             out.append(Say(self._pick(f"safety.{key}", r[key]), kind="safety", interruptible=False))
@@ -66,3 +73,23 @@ class SafetyStop:
             return self._heard(Heard(held), out, weighed=True)
         finally:
             self._amending = False
+
+    def _retake_choice(self, out: list[Action], held: str) -> list[Action]:
+        """On resuming after a safety stop at the choice: the situation the
+        stopped words tell is taken (with its acknowledgement) where they tell
+        one clearly (the step's examples find one and the reading names one);
+        else the choice is asked. The words stay in the journal
+        only as what the safety net heard, so they are never said back."""
+        self.mode = STEP
+        found = decide(self.matcher, held, self.step, self.guards).found
+        intent = self.step.intents.get(found.intent) if found is not None else None
+        told = self.matcher.match_step(held, step_examples(self.step)).intent != NONE
+        if intent is None or not intent.perspective or not told:
+            # The perspective reader alone reads despair as a situation ("i
+            # want to kill myself" as reflecting): the words must tell one.
+            return self._ask(out)
+        self._unjournaled = True
+        try:
+            return self._answer(Heard(held), found, out, found)
+        finally:
+            self._unjournaled = False

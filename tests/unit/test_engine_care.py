@@ -234,3 +234,33 @@ def test_the_offer_of_a_moment_follows_an_answer_that_weighs_not_every_heavy_que
             break
         d.say("it hurts so much, i can't stop crying when i think about it")
     assert d.engine.mode == HEAVY_OFFER
+
+
+@pytest.mark.parametrize("opening, perspective", [
+    ("I'm the one who lied I was using again coke and told her I was clean for most of last year", "hurter"),
+    ("I relapsed last year and lied about it and while I was in rehab he slept with someone "
+     "so we've both really hurt each other", "both"),
+])
+def test_a_situation_told_in_words_the_rules_stop_on_is_taken_on_resuming(opening, perspective):
+    """The safety rules stop on the opening (the full reply, a pause); on
+    resuming, the situation it tells is taken rather than asked for again,
+    and the words stay in the journal only as what the safety net heard."""
+    d = fresh()
+    d.say("no")
+    d.say(opening)
+    assert d.engine.mode == "paused" and not d.progress.perspective
+    d.said.clear()
+    d.say("yes I'm safe")
+    assert d.progress.perspective == perspective and d.progress.step != "who"
+    assert [e.intent for e in d.entries if e.answer == opening] == ["safety"]
+    assert d.said[-1].text.endswith("?")
+
+
+def test_after_a_safety_stop_at_the_choice_words_without_a_situation_ask_for_it():
+    d = fresh()
+    d.say("no")
+    d.say("i don't want to be alive anymore")
+    assert d.engine.mode == "paused"
+    d.say("resume")
+    assert d.progress.step == "who" and not d.progress.perspective
+    assert d.engine.mode == "step"
