@@ -10,6 +10,7 @@ from dataclasses import replace
 from assistant.content.article import speakable
 from assistant.content.words import DECLINES, alternation, words
 from assistant.dialog.events import Action, Heard, Say
+from assistant.dialog.memory import quoted
 from assistant.dialog.modes import ANSWERS, HEAVY_OFFER, STEP
 from assistant.storage.records import JournalEntry, Progress
 from assistant.understanding.decide import read_who, step_examples
@@ -27,6 +28,10 @@ SETTING_RIGHT_REACH = 6
 both did" corrects, "... I wrecked that for both of us" answers."""
 FEELINGS = re.compile(rf"\b({alternation('heavy', 'feelings')})")
 """Words of an answer that weighs on the person (a word they begin, or a phrase)."""
+QUALIFIED = re.compile(rf"\b({alternation('answers', 'contrast')})\b[\s,]+(.+)$", re.IGNORECASE)
+"""A yes or no that goes on to qualify itself: the words after "but"."""
+QUALIFIER_WORDS = (5, 12)
+"""Fewest and most words of a qualification said back (never shortened)."""
 HEAVY_WORDS = 25
 """An answer this long to a heavy question weighs too: the person went into it."""
 OFFER_GAP = 3
@@ -96,6 +101,18 @@ class Answers:
         out.append(Say(speakable(self._pick(f"ack.{section}.{step_id}.{name}", intent.ack)), kind="ack"))
         return self._goto_step(out, self.p.step)
 
+    def _qualification(self, text: str, intent, name: str) -> str | None:
+        """What a yes or no went on to add ("yes, but only when he asks"),
+        for the reply to give back: the reply answers the yes or no, and the
+        person should hear that the rest was heard too."""
+        if intent is None or (intent.means or name) not in ANSWERS:
+            return None
+        found = QUALIFIED.search(text.strip())
+        if found is None:
+            return None
+        rest = found.group(2).strip(" ,.")
+        return rest if QUALIFIER_WORDS[0] <= len(rest.split()) <= QUALIFIER_WORDS[1] else None
+
     def _step_intents(self) -> dict[str, list[str]]:
         return step_examples(self.step)
 
@@ -135,6 +152,9 @@ class Answers:
             self._chosen = (self.p.section, step.id, 0)
         ack_options = (intent.ack if intent and intent.ack else step.ack) or self.phrases.options("answer_saved")
         out.append(Say(speakable(self._pick(f"ack.{self.p.section}.{step.id}.{found.intent}", ack_options)), kind="ack"))
+        qualified = self._qualification(text, intent, found.intent)
+        if qualified:
+            out.append(Say(self.phrases.pick("qualified", self.rng, words=quoted(qualified)), kind="ack"))
         if self._return_to is not None and intent is not None and intent.perspective:
             section, step_id = self._return_to
             self._return_to = None

@@ -3,6 +3,8 @@ at the end of the article (the real engine, typed)."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.storage.records import JournalEntry, Progress
 from reflectkit.enginekit import Driver, content
 
@@ -82,3 +84,36 @@ def test_a_question_is_asked_when_no_earlier_answer_gives_it():
     d.say("my husband had an affair and i found out from his sister")
     said = run_to(d, "stalking", "urge_to_check")
     assert "you said earlier" not in said.lower() and "earlier you told me" not in said.lower()
+
+
+def _at_a_yes_no_question() -> Driver:
+    d = Driver()
+    d.start()
+    d.say("no")
+    d.say("my partner cheated on me")
+    for _ in range(40):
+        step = d.engine.step
+        if {"yes", "no"} <= {i.means or n for n, i in step.intents.items()}:
+            return d
+        d.say("no" if step.kind == "offer_read" else "when he listens to me without looking at his phone")
+    raise AssertionError("no yes/no question reached")
+
+
+@pytest.mark.parametrize("answer, added", [
+    ("yes but only when he gives me a reason to", "only when he gives me a reason to"),
+    ("no, though I have thought about it a lot", "I have thought about it a lot"),
+    ("yeah. Though honestly, it was never about the money", "honestly, it was never about the money"),
+])
+def test_a_yes_or_no_that_qualifies_itself_hears_the_rest_said_back(answer, added):
+    d = _at_a_yes_no_question()
+    d.said.clear()
+    d.say(answer)
+    assert f"\u201c{added}.\u201d" in " ".join(s.text for s in d.said)
+
+
+@pytest.mark.parametrize("answer", ["yes", "no but sort of", "yes, though I think so", "yes, definitely, every single day"])
+def test_a_plain_or_barely_qualified_yes_or_no_is_not_quoted(answer):
+    d = _at_a_yes_no_question()
+    d.said.clear()
+    d.say(answer)
+    assert "\u201c" not in " ".join(s.text for s in d.said)
