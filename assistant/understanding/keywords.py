@@ -47,6 +47,17 @@ NO_GAP_AFTER = frozenset(words("keywords", "no_gap_after"))
 OBJECTS = frozenset(words("keywords", "objects"))
 
 
+def turned_round(words: list[str], own: frozenset[str], light: frozenset[str] = frozenset()) -> bool:
+    """Whether a command said in ``words`` is negated: a negator that is not
+    one of the command's ``own`` words comes before the last of them ("please
+    don't stop", "i can't go on"); with none of them said, anywhere. A
+    negator after them gives a reason, not a reversal ("hurry it along, i
+    haven't got all night"). ``light`` words of ``own`` mark no place."""
+    places = [i for i, w in enumerate(words) if w in own and w not in light]
+    end = places[-1] if places else len(words)
+    return any(w in NEGATORS and w not in own for w in words[:end])
+
+
 class Lexicon:
     """Per-intent keywords: word stems and short phrases.
 

@@ -43,6 +43,7 @@ from assistant.understanding.keywords import (
     WEAK_GENERIC,
     WEAK_KEYWORDS,
     Lexicon,
+    turned_round,
 )
 from assistant.understanding.match import (ACCEPT, COMMANDS, CONFIRM, NONE, SECTION_INTENTS, SLOT, SLOT_TOKEN,
                                            STEP_ACCEPT, Match)
@@ -163,7 +164,7 @@ class IntentMatcher:
             found = Match(best, score, section if best in SECTION_INTENTS else None, alternatives)
         read = self.meaning.read("command", text, q.split()) if self.meaning is not None else None
         return weigh_command(found, read, section,
-                             lambda intent: bool(NEGATORS.intersection(q.split()) - self.vocab.get(intent, set())))
+                             lambda intent: turned_round(q.split(), self.vocab.get(intent, frozenset()), self.light_words))
 
     def _by_meaning(self, text: str, q: str,
                     named: tuple[str, str] | None) -> tuple[str, str | None] | None:

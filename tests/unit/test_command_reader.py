@@ -59,6 +59,8 @@ def test_a_negation_turns_the_readers_command_round():
     ("hush a minute", "stop_reading"),
     ("right that's enough for tonight bye", "quit"),
     ("which part are we in now", "where_am_i"),
+    ("sorry about that let's crack on", "resume"),
+    ("talk quicker please i haven't got all day", "faster"),   # a reason after it, no reversal
 ])
 def test_everyday_requests_are_commands(text, intent):
     m = content().matcher.match(text)
@@ -72,7 +74,29 @@ def test_everyday_requests_are_commands(text, intent):
     "reading her messages was the worst thing i ever did",
     "i couldn't stop crying when i read it",
     "please don't stop reading",
+    "i want to stop but i can't",
+    "enough is enough i'm not doing this a third time",
 ])
 def test_answers_with_command_words_stay_answers(text):
     m = content().matcher.match(text)
     assert not is_command(m), m
+
+
+@pytest.mark.parametrize("words, turned", [
+    ("please dont stop", True),
+    ("i cant go on", True),
+    ("hurry it along i havent got all night", False),
+    ("i havent got all night hurry it along", True),   # before it: read as turned round
+    ("i never want to hear it", True),                 # none of its words: any negator
+])
+def test_a_negator_turns_a_command_round_only_before_its_words(words, turned):
+    from assistant.understanding.keywords import turned_round
+    own = frozenset({"stop", "go", "on", "hurry", "along"})
+    assert turned_round(words.split(), own) is turned
+
+
+@pytest.mark.parametrize("text", ["read me the part about what trust means",
+                                  "can we talk about what trust actually means"])
+def test_what_trust_means_is_the_what_is_trust_section(text):
+    m = content().matcher.match(text)
+    assert m.section == "what_is_trust", m
