@@ -35,7 +35,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from assistant import models_loaded, trim_heap
-from assistant.content.words import alternation
+from assistant.content.words import alternation, words
 from assistant.hearing.recognisers import RATE, AsrError, Recognizer, Result, make_recognizer, normalise
 
 WHISPER_FLOOR = -1.3
@@ -56,6 +56,15 @@ TRAIL = int(SPECULATE_AFTER * RATE) * 2
 """Bytes of quiet kept after the last speech for Whisper (a word's fading
 end): as long as the pause that starts a decoding, so that every later block
 of the same pause asks for the same audio, decoded once."""
+
+PROMPT = ", ".join(words("hearing", "whisper_prompt")) + "."
+"""Words given to Whisper as if said just before a short utterance: how the
+commands are said and the article's section names (content/words.toml).
+Whisper leans towards them, so a command said in an accent it hears poorly
+is written as the command; docs/hearing.md has the figures."""
+PROMPT_UP_TO = 4.0
+"""Seconds of audio up to which an utterance is heard again with the prompt:
+commands are short; a longer utterance is an answer."""
 
 _TRAILING = re.compile(rf"(\b({alternation('hearing', 'trailing')})|,|\.\.\.|…)\s*$")  # content/words.toml
 
@@ -234,6 +243,20 @@ class Hearing:
         self._spec = (end, future)
         return future
 
+    def _transcribe(self, w, pcm: bytes) -> tuple[str, float]:
+        """Whisper's words; for a short utterance heard as words that say no command, its
+        words again with the commands in mind (PROMPT), which count only when
+        they say one: "renew please" becomes "resume please", while an answer
+        keeps the words it was heard as (prompted, short answers came out
+        worse)."""
+        text, prob = w.transcribe(pcm)
+        said = self.is_command
+        if not text or said is None or len(pcm) > PROMPT_UP_TO * RATE * 2 or said(text) or \
+                " ".join(normalise(text).split()) in self._expect:
+            return text, prob
+        again = w.transcribe(pcm, PROMPT)
+        return again if again[0] and said(again[0]) else (text, prob)
+
     def _decode_jobs(self) -> None:
         while True:
             with self._jobs:
@@ -242,7 +265,7 @@ class Hearing:
                 future, pcm, w = self._job
                 self._job = None
             try:
-                future.set_result(w.transcribe(pcm))
+                future.set_result(self._transcribe(w, pcm))
             except Exception:  # a decoding failure is heard as nothing said
                 future.set_result(("", 0.0))
             trim_heap()

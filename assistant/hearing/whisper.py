@@ -94,8 +94,9 @@ class Whisper:
         self.model_dir = where
         self._lock = threading.Lock()
 
-    def transcribe(self, pcm: bytes) -> tuple[str, float]:
-        """Text and a confidence in [0, 1] for 16 kHz mono int16 ``pcm``."""
+    def transcribe(self, pcm: bytes, prompt: Optional[str] = None) -> tuple[str, float]:
+        """Text and a confidence in [0, 1] for 16 kHz mono int16 ``pcm``;
+        ``prompt``: words as if said just before (Whisper leans towards them)."""
         audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
         if len(audio) < RATE // 10:
             return "", 0.0
@@ -103,7 +104,7 @@ class Whisper:
             segments, _ = self._model.transcribe(
                 audio, language="en", beam_size=BEAM, vad_filter=False,
                 condition_on_previous_text=False, without_timestamps=True,
-                temperature=0.0,
+                temperature=0.0, initial_prompt=prompt or None,
                 max_new_tokens=min(MAX_TOKENS, 10 + int(TOKENS_PER_SECOND * len(audio) / RATE)))
             kept = [s for s in segments
                     if not (s.no_speech_prob > NO_SPEECH and s.avg_logprob < LOW_LOGPROB)]
