@@ -43,9 +43,6 @@ class Answers:
 
     _since_offer: int = OFFER_GAP
     """Answers taken since the offer of a moment was last made."""
-    _unjournaled = False
-    """The answer being taken is already in the journal as something else
-    (words the safety net stopped on): no entry of its own."""
 
     def _weighs(self, text: str) -> bool:
         """After a heavy question: does this answer call for the offer of a
@@ -121,7 +118,9 @@ class Answers:
                             intent=intent, step=self.p.step, amends=self._amending)
 
     def _answer(self, event: Heard, match: Match, out: list[Action],
-                found: Match | None = None) -> list[Action]:
+                found: Match | None = None, journal: bool = True) -> list[Action]:
+        """``journal``: False where the words are already in the journal as
+        something else (what the safety net stopped on): no entry of their own."""
         step = self.step
         text = event.text.strip()
         if step.kind == "offer_read":
@@ -141,7 +140,7 @@ class Answers:
         if step.kind == "choice" and found.intent == NONE:
             return self._finish(self._miss(out))
         # A free answer: keep it, acknowledge, move on.
-        entry = None if self._unjournaled else self._entry(text, found.intent)
+        entry = self._entry(text, found.intent) if journal else None
         if entry is not None:
             self._remember(entry)
         if step.kind == "prompt":

@@ -88,8 +88,4 @@ class SafetyStop:
             # The perspective reader alone reads despair as a situation ("i
             # want to kill myself" as reflecting): the words must tell one.
             return self._ask(out)
-        self._unjournaled = True
-        try:
-            return self._answer(Heard(held), found, out, found)
-        finally:
-            self._unjournaled = False
+        return self._answer(Heard(held), found, out, found, journal=False)
