@@ -90,7 +90,7 @@ HEARING = DEVELOPMENT / "hearing"
 HEARING_SETS = ("dev", "fresh", "fresh2", "fresh3", "fresh4", "fresh5")
 """Measured and tuned on."""
 HEARING_HELDOUT = HELDOUT / "hearing"
-HEARING_HELDOUT_SETS: tuple[str, ...] = ()
+HEARING_HELDOUT_SETS: tuple[str, ...] = ("fresh6",)
 """Not yet measured: measured once, with everything final."""
 
 
@@ -101,7 +101,9 @@ def hearing_dir(name: str) -> Path:
 # Who is speaking (scripts/eval_perspectives.py): one file per perspective,
 # each person marked split "dev" (tuned on) or "fresh" (not yet measured).
 PERSPECTIVES = DEVELOPMENT / "perspectives"
-PERSPECTIVES_HELDOUT = HELDOUT / "perspectives2"
+PERSPECTIVES_EARLIER = DEVELOPMENT / "perspectives2"
+"""48 more people in the same form, held out until measured once; read since."""
+PERSPECTIVES_HELDOUT = HELDOUT / "perspectives3"
 """48 more people in the same form, every one "fresh": not yet measured."""
 PERSPECTIVE_TRAINING = TRAINING / "perspectives"
 """openings*.tsv (what people say when asked which situation fits them) and

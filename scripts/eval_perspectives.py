@@ -14,9 +14,10 @@ Counts per perspective: right the first time; asked again (nothing taken:
 safe, costs a turn); wrong (a confident wrong path); and, of the wrong ones,
 put right by the correction.
 
-Usage: python scripts/eval_perspectives.py [--split dev|fresh|all|heldout] [--show]
+Usage: python scripts/eval_perspectives.py [--split dev|fresh|all|perspectives2|heldout] [--show]
 
---split heldout reads the held-out set, data/heldout/perspectives2.
+--split heldout reads the held-out set, data/heldout/perspectives3;
+--split perspectives2 the second development set, data/development/perspectives2.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from assistant.dialog.events import Heard, Listen, Started  # noqa: E402
 from assistant.dialog.runner import drive  # noqa: E402
 from assistant.dialog.modes import PAUSED, SAFETY_CHECK  # noqa: E402
 from assistant.dialog.session import load_content, new_engine  # noqa: E402
-from reflectkit.data import PERSPECTIVES as DATA, PERSPECTIVES_HELDOUT  # noqa: E402
+from reflectkit.data import PERSPECTIVES as DATA, PERSPECTIVES_EARLIER, PERSPECTIVES_HELDOUT  # noqa: E402
 
 PERSPECTIVES = ("hurt", "hurter", "both", "reflect")
 
@@ -62,19 +63,20 @@ class _Quiet:
         pass
 
 
-SPLITS = ("dev", "fresh", "all", "heldout")
-"""Parts of the development set, or the held-out set (data/heldout/perspectives2)."""
+SPLITS = ("dev", "fresh", "all", "perspectives2", "heldout")
+"""Parts of the first development set, the second (perspectives2, measured
+once and read since), or the held-out set (data/heldout/perspectives3)."""
 
 
 def people(split: str) -> list[dict]:
     out = []
-    folder = PERSPECTIVES_HELDOUT if split == "heldout" else DATA
+    folder = {"heldout": PERSPECTIVES_HELDOUT, "perspectives2": PERSPECTIVES_EARLIER}.get(split, DATA)
     for name in PERSPECTIVES:
         path = folder / f"{name}.jsonl"
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 p = json.loads(line)
-                if split in ("all", "heldout") or p.get("split") == split:
+                if split in ("all", "perspectives2", "heldout") or p.get("split") == split:
                     out.append(p)
     return out
 

@@ -22,7 +22,7 @@ With --time it also prints how long understanding one answer takes (decide
 at its step, the sentence encoder included: nothing is reused from an
 earlier answer), median and p90 over the answers.
 
-Usage: python scripts/eval_step_answers.py [--split dev|fresh|all|heldout] [--show] [--time]
+Usage: python scripts/eval_step_answers.py [--split dev|fresh|all|perspectives2|heldout] [--show] [--time]
 """
 
 from __future__ import annotations
