@@ -20,7 +20,8 @@ It counts each outcome:
 
 With --time it also prints how long understanding one answer takes (decide
 at its step, the sentence encoder included: nothing is reused from an
-earlier answer), median and p90 over the answers.
+earlier answer), median and p90: over the yes/no answers, over the
+openings, and over every answer a person gives (openings included).
 
 Usage: python scripts/eval_step_answers.py [--split dev|fresh|all|perspectives2|heldout] [--show] [--time]
 """
@@ -89,8 +90,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| {n} | " + " | ".join(f"{v} ({100 * v / max(1, n):.1f} %)" for v in counts.values()) + " |")
     if args.time:
         report("one answer to a yes/no question", took)
-        report("one opening at the question who is speaking", time_openings(content, guards, args.split))
+        openings = time_openings(content, guards, args.split)
+        report("one opening at the question who is speaking", openings)
+        report("any one answer (openings and every answer, at its question)",
+               openings + time_answers(content, guards, args.split))
     return 0
+
+
+def time_answers(content, guards, split: str) -> list[float]:
+    """Milliseconds to understand each answer of each person at its question
+    (open and yes/no questions alike)."""
+    took = []
+    for person in people(split):
+        for key, text in person["answers"].items():
+            section, step_id = key.split(".")
+            step = content.script.by_id(section).steps[step_id]
+            forget(content.matcher)
+            t0 = time.perf_counter()
+            decide(content.matcher, text, step, guards)
+            took.append(1000 * (time.perf_counter() - t0))
+    return took
 
 
 def time_openings(content, guards, split: str) -> list[float]:
