@@ -36,7 +36,8 @@ PARAPHRASES = {
              "i don't really want to answer this let's move on", "skip please"],
     "back": ["can we go back one question", "go back to the one before",
              "i'd like to return to the previous question"],
-    "stop_reading": ["stop stop stop", "okay hold on a sec", "please be quiet", "wait a minute stop reading"],
+    "stop_reading": ["stop stop stop", "okay hold on a sec", "please be quiet", "wait a minute stop reading",
+                     "hush please"],
     "slower": ["you're going way too fast for me", "please talk slower",
                "can you slow down a little bit", "slow it down a lil bit"],
     "faster": ["can you go a bit quicker", "you could speed up a little",
@@ -91,6 +92,7 @@ def test_answers_that_contain_command_words_stay_none(matcher, text):
     ("um read me the going forward part please", "read_section", "going_forward"),
     ("read out the bit on apologizing", "read_section", "apology"),
     ("let's go to communication", "goto_section", "communicate"),
+    ("could we do the questions on forgiveness", "goto_section", "forgiveness"),  # questions, not the text
     ("take me to forgiveness and recovery", "goto_section", "forgiveness"),
     ("i want to talk about my motives", "goto_section", "motives"),
     ("go to the intro", "goto_section", "introduction"),
