@@ -102,7 +102,7 @@ def _set(doc, path, value=None, delete=False):
 # next, perspective, keywords, means, given_by (and examples for yes/no/unsure);
 # a whole intent.
 OPTIONAL = re.compile(r"^(spoken_title|perspectives|steps\.\w+\.(ack|heavy|perspectives|intents|default|story)"
-                      r"|steps\.\w+\.intents\.\w+(\.(ack|next|perspective|examples|keywords|means|given_by))?)$")
+                      r"|steps\.\w+\.intents\.\w+(\.(ack|next|perspective|examples|keywords|means|given_by|firm))?)$")
 
 
 def _mutations():
