@@ -55,7 +55,7 @@ def test_the_keywords_and_the_gist_reader_are_weighed(found, meant, read, taken)
     ("stalking.urge_to_check", "part of me wanted to but i stopped myself", "yes"),
     ("stalking.urge_to_check", "no never", "no"),
     # a truth told in part is no full owning up
-    ("worth_it.owned_up", "i said it was once when it was more like ten times", "no"),
+    ("worth_it.owned_up", "i said it was just texting, it was more than that", "no"),
     ("communicate.talked_yet", "we're starting to", "yes"),
 ])
 def test_answers_are_read_at_their_yes_no_question(step, answer, gist):
