@@ -62,13 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         for key, gist in person.get("gists", {}).items():
             if gist not in GISTS:
                 continue
-            section, step_id = key.split(".")
-            step = content.script.by_id(section).steps[step_id]
+            step = step_at(content, key)
             text = person["answers"][key]
-            forget(content.matcher)
-            t0 = time.perf_counter()
-            d = decide(content.matcher, text, step, guards)
-            took.append(1000 * (time.perf_counter() - t0))
+            d, ms = timed(content, text, step, guards)
+            took.append(ms)
             intent = step.intents[d.intent] if d.intent in step.intents else None
             means = intent.means if intent is not None and intent.means else d.intent
             if d.command:
@@ -100,16 +97,14 @@ def main(argv: list[str] | None = None) -> int:
 def time_answers(content, guards, split: str) -> list[float]:
     """Milliseconds to understand each answer of each person at its question
     (open and yes/no questions alike)."""
-    took = []
-    for person in people(split):
-        for key, text in person["answers"].items():
-            section, step_id = key.split(".")
-            step = content.script.by_id(section).steps[step_id]
-            forget(content.matcher)
-            t0 = time.perf_counter()
-            decide(content.matcher, text, step, guards)
-            took.append(1000 * (time.perf_counter() - t0))
-    return took
+    return [timed(content, text, step_at(content, key), guards)[1]
+            for person in people(split) for key, text in person["answers"].items()]
+
+
+def step_at(content, key: str):
+    """The step of a question id ("stalking.urge_to_check")."""
+    section, step_id = key.split(".")
+    return content.script.by_id(section).steps[step_id]
 
 
 def time_openings(content, guards, split: str) -> list[float]:
@@ -117,13 +112,15 @@ def time_openings(content, guards, split: str) -> list[float]:
     (the perspective reader runs there too)."""
     step = next(s for section in content.script.sections for s in section.steps.values()
                 if any(i.perspective for i in s.intents.values()))
-    took = []
-    for person in people(split):
-        forget(content.matcher)
-        t0 = time.perf_counter()
-        decide(content.matcher, person["opening"], step, guards)
-        took.append(1000 * (time.perf_counter() - t0))
-    return took
+    return [timed(content, person["opening"], step, guards)[1] for person in people(split)]
+
+
+def timed(content, text: str, step, guards):
+    """(decision, milliseconds) for ``text`` at ``step``, understood afresh."""
+    forget(content.matcher)
+    t0 = time.perf_counter()
+    d = decide(content.matcher, text, step, guards)
+    return d, 1000 * (time.perf_counter() - t0)
 
 
 def report(what: str, took: list[float]) -> None:
